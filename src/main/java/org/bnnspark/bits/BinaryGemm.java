@@ -1,0 +1,112 @@
+package org.bnnspark.bits;
+
+/**
+ * Binary matrix products over packed ±1 rows.
+ *
+ * <p>Both operands are row-major packed matrices: {@code a} holds {@code m} rows, {@code b} holds
+ * {@code n} rows, every row {@code words} longs wide and {@code bits} values long (padding bits are
+ * zero). Row {@code i} of {@code a} dotted with row {@code j} of {@code b} is
+ *
+ * <pre>
+ *   a_i · b_j = Σ_k a_ik b_jk = (#agreeing values) − (#disagreeing values)
+ *             = bits − 2 · popcount(a_i XOR b_j)
+ * </pre>
+ *
+ * since a value pair agrees exactly when its bits are equal, and XOR of the zero padding is zero.
+ *
+ * <h2>Thresholded packed output</h2>
+ * {@link #gemmThresholded} fuses the next layer's BatchNorm and sign: output bit {@code (i, j)} is +1
+ * when {@code dot ≥ threshold[j]}, or, for columns whose BN scale is negative ({@code flip[j]}), when
+ * {@code dot ≤ threshold[j]}. {@link org.bnnspark.bits.BinaryGemm} implementations differ only in how
+ * they compute the counts; the thresholding lives here, once.
+ *
+ * <p>Implementations: {@link ScalarBinaryGemm4x2} (portable, scalar POPCNT) and {@link
+ * VectorBinaryGemm2x2} (Vector API {@code BIT_COUNT}, JDK 19+). {@link #best()} picks the fastest
+ * available at run time and always falls back to the portable kernel.
+ */
+public abstract class BinaryGemm {
+
+  /** Name that says tile and target, e.g. {@code ScalarBinaryGemm4x2}. */
+  public abstract String name();
+
+  /**
+   * {@code c[cOff + i*ldc + j] = a_i · b_j} for i in [0, m), j in [0, n).
+   *
+   * @param a packed rows of the left operand, row i at {@code aOff + i*words}
+   * @param b packed rows of the right operand, row j at {@code bOff + j*words}
+   * @param words longs per row
+   * @param bits valid values per row ({@code words(bits) == words})
+   */
+  public abstract void gemm(long[] a, int aOff, int m, long[] b, int bOff, int n, int words, int bits,
+      int[] c, int cOff, int ldc);
+
+  /** Dot product of two packed vectors of {@code bits} values. */
+  public static int dot(long[] a, int aOff, long[] b, int bOff, int bits) {
+    int words = BitPacking.words(bits);
+    int pop = 0;
+    for (int k = 0; k < words; k++) {
+      pop += Long.bitCount(a[aOff + k] ^ b[bOff + k]);
+    }
+    return bits - 2 * pop;
+  }
+
+  /**
+   * Computes the products of {@code m} rows of {@code a} with the {@code n} rows of {@code b} and
+   * writes the thresholded signs packed: row i of the result is {@code words(n)} longs at
+   * {@code out[outOff + i*words(n)]}. {@code scratch} must hold at least {@code rowsPerChunk * n} ints.
+   */
+  public void gemmThresholded(long[] a, int aOff, int m, long[] b, int bOff, int n, int words, int bits,
+      int[] threshold, boolean[] flip, long[] out, int outOff, int[] scratch) {
+    int outWords = BitPacking.words(n);
+    int chunk = Math.max(1, Math.min(m, scratch.length / Math.max(1, n)));
+    for (int i0 = 0; i0 < m; i0 += chunk) {
+      int rows = Math.min(chunk, m - i0);
+      gemm(a, aOff + i0 * words, rows, b, bOff, n, words, bits, scratch, 0, n);
+      for (int r = 0; r < rows; r++) {
+        int rowOut = outOff + (i0 + r) * outWords;
+        for (int w = 0; w < outWords; w++) {
+          long word = 0L;
+          int j0 = w << 6;
+          int jEnd = Math.min(n, j0 + 64);
+          for (int j = j0; j < jEnd; j++) {
+            int dot = scratch[r * n + j];
+            boolean plus = flip[j] ? dot <= threshold[j] : dot >= threshold[j];
+            if (plus) {
+              word |= 1L << (j - j0);
+            }
+          }
+          out[rowOut + w] = word;
+        }
+      }
+    }
+  }
+
+  private static final BinaryGemm BEST = select();
+
+  /** The fastest kernel this JVM can run (vector where {@code BIT_COUNT} exists, else scalar). */
+  public static BinaryGemm best() {
+    return BEST;
+  }
+
+  /** The portable scalar kernel, always available. */
+  public static BinaryGemm portable() {
+    return ScalarBinaryGemm4x2.INSTANCE;
+  }
+
+  /** The vector kernel, or null when this JVM lacks {@code jdk.incubator.vector} or {@code BIT_COUNT}. */
+  public static BinaryGemm vectorOrNull() {
+    try {
+      return VectorBinaryGemm2x2.available() ? VectorBinaryGemm2x2.INSTANCE : null;
+    } catch (LinkageError e) { // module not added to this JVM
+      return null;
+    }
+  }
+
+  private static BinaryGemm select() {
+    if (Boolean.getBoolean("bnn.kernel.portable")) {
+      return portable();
+    }
+    BinaryGemm vector = vectorOrNull();
+    return vector != null ? vector : portable();
+  }
+}

@@ -1,0 +1,87 @@
+package org.bnnspark.bits;
+
+/**
+ * Packs ±1 vectors 64 to a {@code long}.
+ *
+ * <p>Convention, used by every kernel: {@code sign(x) = +1 if x >= 0 else -1}; value {@code i} of a
+ * vector lives in bit {@code i & 63} (least significant first) of word {@code i >>> 6}; a set bit
+ * means +1, a clear bit −1. Padding bits past the vector's length are always 0 in every packed
+ * operand, so {@code a XOR w} is 0 there and padding never counts in a popcount.
+ */
+public final class BitPacking {
+  private BitPacking() {}
+
+  /** Number of 64-bit words that hold {@code n} bits. */
+  public static int words(int n) {
+    return (n + 63) >>> 6;
+  }
+
+  /** The sign function every part of the project agrees on: +1 for x ≥ 0 (and −0), else −1. */
+  public static float sign(float x) {
+    return x >= 0f ? 1f : -1f;
+  }
+
+  /** Packs {@code n} values of {@code x} from {@code xOff} into {@code words(n)} words at {@code out[outOff]}. */
+  public static void pack(float[] x, int xOff, int n, long[] out, int outOff) {
+    int full = n >>> 6;
+    for (int w = 0; w < full; w++) {
+      out[outOff + w] = packWord(x, xOff + (w << 6), 64);
+    }
+    int tail = n & 63;
+    if (tail != 0) {
+      out[outOff + full] = packWord(x, xOff + (full << 6), tail);
+    }
+  }
+
+  private static long packWord(float[] x, int from, int count) {
+    long bits = 0L;
+    for (int b = 0; b < count; b++) {
+      if (x[from + b] >= 0f) {
+        bits |= 1L << b;
+      }
+    }
+    return bits;
+  }
+
+  /** Packs a row-major {@code rows × cols} matrix; each row takes {@code words(cols)} words. */
+  public static long[] packRows(float[] x, int rows, int cols) {
+    long[] out = new long[rows * words(cols)];
+    packRows(x, 0, rows, cols, out, 0);
+    return out;
+  }
+
+  /** Packs {@code rows} rows of {@code cols} values starting at {@code x[xOff]} into {@code out[outOff]}. */
+  public static void packRows(float[] x, int xOff, int rows, int cols, long[] out, int outOff) {
+    int w = words(cols);
+    for (int r = 0; r < rows; r++) {
+      pack(x, xOff + r * cols, cols, out, outOff + r * w);
+    }
+  }
+
+  /** Packs a whole vector. */
+  public static long[] pack(float[] x) {
+    long[] out = new long[words(x.length)];
+    pack(x, 0, x.length, out, 0);
+    return out;
+  }
+
+  /** Unpacks {@code n} bits into ±1 floats. */
+  public static float[] unpack(long[] packed, int off, int n) {
+    float[] out = new float[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = bit(packed, off, i) ? 1f : -1f;
+    }
+    return out;
+  }
+
+  /** Whether value {@code i} of the vector packed at {@code packed[off]} is +1. */
+  public static boolean bit(long[] packed, int off, int i) {
+    return ((packed[off + (i >>> 6)] >>> (i & 63)) & 1L) != 0;
+  }
+
+  /** Mask of the valid bits in the last word of an {@code n}-bit vector (all ones when n % 64 == 0). */
+  public static long tailMask(int n) {
+    int tail = n & 63;
+    return tail == 0 ? -1L : (1L << tail) - 1;
+  }
+}

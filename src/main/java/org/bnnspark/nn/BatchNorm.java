@@ -1,0 +1,170 @@
+package org.bnnspark.nn;
+
+/**
+ * Batch normalization over the rows of a batch (Ioffe & Szegedy 2015), per feature j:
+ * <pre>
+ *   training:  μ = mean_r x_rj,  σ² = mean_r (x_rj − μ)²,  x̂ = (x − μ)/√(σ² + ε),  y = γ x̂ + β
+ *   inference: the same with the running statistics in place of μ, σ²
+ *   backward:  dγ = Σ_r dy x̂,  dβ = Σ_r dy,
+ *              training: dx = γ/(n √(σ² + ε)) · (n dy − Σ_r dy − x̂ Σ_r dy x̂)
+ *              inference (frozen statistics): dx = γ/√(σ²_run + ε) · dy
+ * </pre>
+ * Parameters {@code [γ(f), β(f)]}; state {@code [runningMean(f), runningVar(f)]}, not trainable.
+ *
+ * <p>The running statistics are not updated inside the forward pass. A training forward records
+ * {@code n·μ} and {@code n·σ²} into {@link Context#statSums}; whoever owns the state (the local
+ * trainer, or the Spark driver after summing all partitions) then calls {@link #updateState}:
+ * {@code running ← (1 − m)·running + m·(Σ n·stat / Σ n)}. Under data parallelism the batch
+ * statistics are therefore per partition, and the running statistics their example-weighted mean.
+ */
+public final class BatchNorm extends Layer {
+  private final float epsilon;
+  private final float momentum;
+  private float[] xhat;
+  private float[] invStd;
+  private boolean lastForwardTrained;
+
+  public BatchNorm(int features, float epsilon, float momentum) {
+    super(features, features);
+    this.epsilon = epsilon;
+    this.momentum = momentum;
+  }
+
+  public float epsilon() {
+    return epsilon;
+  }
+
+  @Override
+  public int paramCount() {
+    return 2 * outSize;
+  }
+
+  @Override
+  public int stateCount() {
+    return 2 * outSize;
+  }
+
+  @Override
+  public void initParams(float[] params, java.util.SplittableRandom rng) {
+    java.util.Arrays.fill(params, paramOffset, paramOffset + outSize, 1f);
+  }
+
+  @Override
+  public void initState(float[] state) {
+    java.util.Arrays.fill(state, stateOffset + outSize, stateOffset + 2 * outSize, 1f);
+  }
+
+  @Override
+  public void forward(Context ctx, float[] x, float[] y, int n) {
+    int f = outSize;
+    float[] p = ctx.params;
+    int g = paramOffset;
+    int b = paramOffset + f;
+    if (xhat == null || xhat.length < n * f) {
+      xhat = new float[n * f];
+    }
+    if (invStd == null) {
+      invStd = new float[f];
+    }
+    lastForwardTrained = ctx.training;
+    if (!ctx.training) {
+      int m = stateOffset;
+      int v = stateOffset + f;
+      for (int j = 0; j < f; j++) {
+        invStd[j] = (float) (1.0 / Math.sqrt(ctx.state[v + j] + epsilon));
+        for (int r = 0; r < n; r++) {
+          float h = (x[r * f + j] - ctx.state[m + j]) * invStd[j];
+          xhat[r * f + j] = h;
+          y[r * f + j] = p[g + j] * h + p[b + j];
+        }
+      }
+      return;
+    }
+    double[] mean = new double[f];
+    double[] var = new double[f];
+    for (int r = 0; r < n; r++) {
+      for (int j = 0; j < f; j++) {
+        mean[j] += x[r * f + j];
+      }
+    }
+    for (int j = 0; j < f; j++) {
+      mean[j] /= n;
+    }
+    for (int r = 0; r < n; r++) {
+      for (int j = 0; j < f; j++) {
+        double d = x[r * f + j] - mean[j];
+        var[j] += d * d;
+      }
+    }
+    for (int j = 0; j < f; j++) {
+      var[j] /= n;
+      invStd[j] = (float) (1.0 / Math.sqrt(var[j] + epsilon));
+      if (ctx.statSums != null) {
+        ctx.statSums[stateOffset + j] += n * mean[j];
+        ctx.statSums[stateOffset + f + j] += n * var[j];
+      }
+    }
+    for (int r = 0; r < n; r++) {
+      for (int j = 0; j < f; j++) {
+        int i = r * f + j;
+        float h = (float) (x[i] - mean[j]) * invStd[j];
+        xhat[i] = h;
+        y[i] = p[g + j] * h + p[b + j];
+      }
+    }
+  }
+
+  @Override
+  public void backward(Context ctx, float[] x, float[] y, float[] dy, float[] dx, int n) {
+    int f = outSize;
+    int g = paramOffset;
+    int b = paramOffset + f;
+    double[] sumDy = new double[f];
+    double[] sumDyXhat = new double[f];
+    for (int r = 0; r < n; r++) {
+      for (int j = 0; j < f; j++) {
+        int i = r * f + j;
+        sumDy[j] += dy[i];
+        sumDyXhat[j] += dy[i] * xhat[i];
+      }
+    }
+    for (int j = 0; j < f; j++) {
+      ctx.grad[g + j] += (float) sumDyXhat[j];
+      ctx.grad[b + j] += (float) sumDy[j];
+    }
+    if (dx == null) {
+      return;
+    }
+    if (!lastForwardTrained) {
+      // running statistics are constants: dx = γ / √(σ²_run + ε) · dy
+      for (int r = 0; r < n; r++) {
+        for (int j = 0; j < f; j++) {
+          dx[r * f + j] = ctx.params[g + j] * invStd[j] * dy[r * f + j];
+        }
+      }
+      return;
+    }
+    for (int r = 0; r < n; r++) {
+      for (int j = 0; j < f; j++) {
+        int i = r * f + j;
+        double k = ctx.params[g + j] * invStd[j] / n;
+        dx[i] = (float) (k * (n * (double) dy[i] - sumDy[j] - xhat[i] * sumDyXhat[j]));
+      }
+    }
+  }
+
+  @Override
+  public void updateState(float[] state, double[] statSums, long count) {
+    if (count <= 0) {
+      return;
+    }
+    for (int i = stateOffset; i < stateOffset + 2 * outSize; i++) {
+      state[i] = (float) ((1 - momentum) * state[i] + momentum * (statSums[i] / count));
+    }
+  }
+
+  @Override
+  public String describe() {
+    return "BatchNorm(" + outSize + ")";
+  }
+}

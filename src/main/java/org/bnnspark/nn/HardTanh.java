@@ -1,0 +1,31 @@
+package org.bnnspark.nn;
+
+/** {@code y = clip(x, −1, 1)}; {@code dx = dy · 1{|x| ≤ 1}}. */
+public final class HardTanh extends Layer {
+  public HardTanh(int size) {
+    super(size, size);
+  }
+
+  @Override
+  public void forward(Context ctx, float[] x, float[] y, int n) {
+    for (int i = 0, end = n * outSize; i < end; i++) {
+      float v = x[i];
+      y[i] = v > 1f ? 1f : (v < -1f ? -1f : v);
+    }
+  }
+
+  @Override
+  public void backward(Context ctx, float[] x, float[] y, float[] dy, float[] dx, int n) {
+    if (dx == null) {
+      return;
+    }
+    for (int i = 0, end = n * outSize; i < end; i++) {
+      dx[i] = Math.abs(x[i]) <= 1f ? dy[i] : 0f;
+    }
+  }
+
+  @Override
+  public String describe() {
+    return "HardTanh(" + outSize + ")";
+  }
+}

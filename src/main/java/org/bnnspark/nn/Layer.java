@@ -1,0 +1,86 @@
+package org.bnnspark.nn;
+
+import java.util.SplittableRandom;
+
+/**
+ * One layer's forward and backward over a batch of {@code n} row-major rows.
+ *
+ * <p>A layer holds no weights of its own: its trainable parameters are the slice
+ * {@code [paramOffset, paramOffset + paramCount())} of the network's one flat parameter array, and
+ * its non-trainable state (BatchNorm running statistics) a slice of the flat state array. A layer
+ * object may keep scratch buffers between its forward and backward, so one {@link Network} (and its
+ * layers) serves one thread.
+ */
+public abstract class Layer {
+  protected final int inSize;
+  protected final int outSize;
+  int paramOffset;
+  int stateOffset;
+
+  protected Layer(int inSize, int outSize) {
+    this.inSize = inSize;
+    this.outSize = outSize;
+  }
+
+  public int inSize() {
+    return inSize;
+  }
+
+  public int outSize() {
+    return outSize;
+  }
+
+  public int paramOffset() {
+    return paramOffset;
+  }
+
+  public int stateOffset() {
+    return stateOffset;
+  }
+
+  public int paramCount() {
+    return 0;
+  }
+
+  public int stateCount() {
+    return 0;
+  }
+
+  /** Writes initial parameters into {@code params[paramOffset ...]}. */
+  public void initParams(float[] params, SplittableRandom rng) {}
+
+  /** Writes initial state into {@code state[stateOffset ...]}. */
+  public void initState(float[] state) {}
+
+  /** Forward {@code y = f(x)} for {@code n} rows. In training mode a layer may record batch statistics in {@code ctx}. */
+  public abstract void forward(Context ctx, float[] x, float[] y, int n);
+
+  /**
+   * Backward: adds this layer's parameter gradients into {@code ctx.grad} and writes {@code dx}
+   * (skipped when {@code dx} is null, i.e. for the first layer). {@code x}, {@code y} are the
+   * forward's input and output for the same batch.
+   */
+  public abstract void backward(Context ctx, float[] x, float[] y, float[] dy, float[] dx, int n);
+
+  /** Clips latent binary weights after an optimizer step; no-op for layers without them. */
+  public void clipLatent(float[] params) {}
+
+  /** Number of binary weights this layer derives from latent ones (for flip ratio and summaries). */
+  public int binaryWeightCount() {
+    return 0;
+  }
+
+  /** Offset in the parameter array of this layer's latent binary weights (valid when {@link #binaryWeightCount()} > 0). */
+  public int binaryWeightOffset() {
+    return paramOffset;
+  }
+
+  /**
+   * Applies the batch statistics that training steps recorded (summed over {@code count} examples,
+   * possibly across partitions) to the running state.
+   */
+  public void updateState(float[] state, double[] statSums, long count) {}
+
+  /** Short description for summaries, e.g. {@code BinaryDense(784→512, ste_sign)}. */
+  public abstract String describe();
+}

@@ -1,0 +1,76 @@
+package org.bnnspark.nn;
+
+import java.io.Serializable;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The description of one layer, as written in a configuration file ({@code layers[i]}):
+ * <ul>
+ *   <li>{@code {"type": "dense", "units": 512, "bias": true}} — real weights;</li>
+ *   <li>{@code {"type": "binary_dense", "units": 512, "kernel_quantizer": "ste_sign", "bias": false}};</li>
+ *   <li>{@code {"type": "batch_norm", "epsilon": 1e-5, "momentum": 0.1}};</li>
+ *   <li>{@code {"type": "sign", "quantizer": "ste_sign"}} — binary activation with the STE;</li>
+ *   <li>{@code {"type": "hardtanh"}}, {@code {"type": "relu"}}.</li>
+ * </ul>
+ */
+public record LayerSpec(String type, int units, boolean bias, Quantizer quantizer, float epsilon, float momentum)
+    implements Serializable {
+
+  public static final List<String> TYPES = List.of("dense", "binary_dense", "batch_norm", "sign", "hardtanh", "relu");
+
+  /** Builds the layer for an input of {@code in} features. */
+  public Layer build(int in) {
+    return switch (type) {
+      case "dense" -> new Dense(in, units, bias);
+      case "binary_dense" -> new BinaryDense(in, units, bias, quantizer);
+      case "batch_norm" -> new BatchNorm(in, epsilon, momentum);
+      case "sign" -> new SignActivation(in, quantizer);
+      case "hardtanh" -> new HardTanh(in);
+      case "relu" -> new Relu(in);
+      default -> throw new IllegalStateException(type);
+    };
+  }
+
+  /** Output width for an input of {@code in} features. */
+  public int outputSize(int in) {
+    return type.equals("dense") || type.equals("binary_dense") ? units : in;
+  }
+
+  static LayerSpec parse(ConfigNode c) {
+    String type = c.string("type");
+    switch (type) {
+      case "dense" -> {
+        c.allowOnly(Set.of("type", "units", "bias"));
+        return new LayerSpec(type, c.positiveInt("units"), c.bool("bias", true), null, 0f, 0f);
+      }
+      case "binary_dense" -> {
+        c.allowOnly(Set.of("type", "units", "bias", "kernel_quantizer"));
+        return new LayerSpec(type, c.positiveInt("units"), c.bool("bias", false), quantizer(c, "kernel_quantizer"), 0f, 0f);
+      }
+      case "batch_norm" -> {
+        c.allowOnly(Set.of("type", "epsilon", "momentum"));
+        return new LayerSpec(type, 0, false, null, (float) c.number("epsilon", 1e-5, 1e-12, 1),
+            (float) c.number("momentum", 0.1, 0, 1));
+      }
+      case "sign" -> {
+        c.allowOnly(Set.of("type", "quantizer"));
+        return new LayerSpec(type, 0, false, quantizer(c, "quantizer"), 0f, 0f);
+      }
+      case "hardtanh", "relu" -> {
+        c.allowOnly(Set.of("type"));
+        return new LayerSpec(type, 0, false, null, 0f, 0f);
+      }
+      default -> throw c.error("unknown layer type '" + type + "' (expected one of: " + String.join(", ", TYPES) + ")");
+    }
+  }
+
+  private static Quantizer quantizer(ConfigNode c, String key) {
+    String name = c.string(key, Quantizer.STE_SIGN.configName());
+    try {
+      return Quantizer.byName(name);
+    } catch (IllegalArgumentException e) {
+      throw c.error("'" + key + "': " + e.getMessage());
+    }
+  }
+}

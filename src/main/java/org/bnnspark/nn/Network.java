@@ -1,0 +1,193 @@
+package org.bnnspark.nn;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * A layer list over one flat parameter array and one flat state array.
+ *
+ * <p>The arrays belong to the caller (the trainer, the Spark driver, a broadcast); the network
+ * holds only the layers' offsets into them and per-batch scratch buffers. One instance serves one
+ * thread; build one per Spark task from the same {@link NetworkSpec}.
+ */
+public final class Network {
+  private final NetworkSpec spec;
+  private final List<Layer> layers;
+  private final int paramCount;
+  private final int stateCount;
+  private final int maxWidth;
+  private float[][] activations = new float[0][];
+  private float[] gradA = new float[0];
+  private float[] gradB = new float[0];
+  private int capacity;
+  private final int[] hits = new int[1];
+
+  public Network(NetworkSpec spec) {
+    this.spec = spec;
+    List<Layer> built = new ArrayList<>();
+    int width = spec.inputSize();
+    int params = 0;
+    int state = 0;
+    int widest = width;
+    for (LayerSpec ls : spec.layers()) {
+      Layer layer = ls.build(width);
+      layer.paramOffset = params;
+      layer.stateOffset = state;
+      params += layer.paramCount();
+      state += layer.stateCount();
+      width = layer.outSize();
+      widest = Math.max(widest, width);
+      built.add(layer);
+    }
+    this.layers = Collections.unmodifiableList(built);
+    this.paramCount = params;
+    this.stateCount = state;
+    this.maxWidth = widest;
+  }
+
+  public NetworkSpec spec() {
+    return spec;
+  }
+
+  public List<Layer> layers() {
+    return layers;
+  }
+
+  public int paramCount() {
+    return paramCount;
+  }
+
+  public int stateCount() {
+    return stateCount;
+  }
+
+  public int inputSize() {
+    return spec.inputSize();
+  }
+
+  public int classes() {
+    return spec.classes();
+  }
+
+  /** Initial parameters; the same seed gives the same array, bit for bit. */
+  public float[] initParams(long seed) {
+    float[] params = new float[paramCount];
+    SplittableRandom rng = new SplittableRandom(seed);
+    for (Layer layer : layers) {
+      layer.initParams(params, rng.split());
+    }
+    clipLatent(params);
+    return params;
+  }
+
+  public float[] initState() {
+    float[] state = new float[stateCount];
+    for (Layer layer : layers) {
+      layer.initState(state);
+    }
+    return state;
+  }
+
+  /** Clips every latent binary weight to [−1, 1]. */
+  public void clipLatent(float[] params) {
+    for (Layer layer : layers) {
+      layer.clipLatent(params);
+    }
+  }
+
+  /** Folds summed batch statistics into the running state (see {@link BatchNorm}). */
+  public void updateState(float[] state, double[] statSums, long count) {
+    for (Layer layer : layers) {
+      layer.updateState(state, statSums, count);
+    }
+  }
+
+  /** Number of binary weights derived from latent ones, over all layers. */
+  public int binaryWeightCount() {
+    int n = 0;
+    for (Layer layer : layers) {
+      n += layer.binaryWeightCount();
+    }
+    return n;
+  }
+
+  /** Signs of all latent binary weights, packed (for the flip ratio between two parameter arrays). */
+  public long[] binaryWeightSigns(float[] params) {
+    long[] out = new long[org.bnnspark.bits.BitPacking.words(binaryWeightCount())];
+    int bit = 0;
+    for (Layer layer : layers) {
+      for (int i = 0; i < layer.binaryWeightCount(); i++, bit++) {
+        if (params[layer.binaryWeightOffset() + i] >= 0f) {
+          out[bit >>> 6] |= 1L << (bit & 63);
+        }
+      }
+    }
+    return out;
+  }
+
+  private void ensureCapacity(int n) {
+    if (n <= capacity) {
+      return;
+    }
+    activations = new float[layers.size()][];
+    for (int l = 0; l < layers.size(); l++) {
+      activations[l] = new float[n * layers.get(l).outSize()];
+    }
+    gradA = new float[n * maxWidth];
+    gradB = new float[n * maxWidth];
+    capacity = n;
+  }
+
+  private float[] forward(Context ctx, float[] x, int n) {
+    ensureCapacity(n);
+    float[] in = x;
+    for (int l = 0; l < layers.size(); l++) {
+      layers.get(l).forward(ctx, in, activations[l], n);
+      in = activations[l];
+    }
+    return in;
+  }
+
+  /** Inference-mode logits for {@code n} rows of {@code x} (already on the network's input scale). */
+  public void predictLogits(float[] params, float[] state, float[] x, int n, float[] logits) {
+    float[] out = forward(Context.inference(params, state), x, n);
+    System.arraycopy(out, 0, logits, 0, n * classes());
+  }
+
+  /**
+   * One training pass over {@code n} rows: binarized forward, softmax cross-entropy, STE backward.
+   * Adds the gradient (summed over rows) into {@code grad} and the batch statistics into
+   * {@code statSums}; returns the summed loss and the number of correct argmax predictions.
+   */
+  public BatchResult trainBatch(float[] params, float[] state, float[] x, int[] labels, int n,
+      float[] grad, double[] statSums) {
+    Context ctx = Context.training(params, state, grad, statSums);
+    float[] logits = forward(ctx, x, n);
+    float[] dy = gradA;
+    double loss = SoftmaxCrossEntropy.lossAndGradient(logits, labels, 0, n, classes(), dy, hits);
+    float[] dx = gradB;
+    for (int l = layers.size() - 1; l >= 0; l--) {
+      float[] in = l == 0 ? x : activations[l - 1];
+      layers.get(l).backward(ctx, in, activations[l], dy, l == 0 ? null : dx, n);
+      float[] t = dy;
+      dy = dx;
+      dx = t;
+    }
+    return new BatchResult(loss, hits[0]);
+  }
+
+  /** Summed loss and correct-prediction count of one training batch. */
+  public record BatchResult(double lossSum, int correct) {}
+
+  /** One line per layer: description, parameter count. */
+  public String summary() {
+    StringBuilder sb = new StringBuilder();
+    for (Layer layer : layers) {
+      sb.append(String.format("  %-40s params=%d%n", layer.describe(), layer.paramCount()));
+    }
+    sb.append(String.format("  total params=%d (binary weights %d), state=%d%n", paramCount, binaryWeightCount(), stateCount));
+    return sb.toString();
+  }
+}

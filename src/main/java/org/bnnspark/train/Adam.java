@@ -1,0 +1,77 @@
+package org.bnnspark.train;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+
+/**
+ * Adam (Kingma & Ba 2015) and its infinity-norm variant AdaMax, with bias correction:
+ * <pre>
+ *   m ← β1 m + (1 − β1) g
+ *   Adam:   v ← β2 v + (1 − β2) g²,   w ← w − lr · (m / (1 − β1^t)) / (√(v / (1 − β2^t)) + ε)
+ *   AdaMax: u ← max(β2 u, |g|),       w ← w − lr · (m / (1 − β1^t)) / (u + ε)
+ * </pre>
+ * BinaryNet trains with either (Hubara et al. 2016 use AdaMax for the shift-based variant).
+ */
+public final class Adam implements Optimizer {
+  private final boolean adamax;
+  private final float beta1;
+  private final float beta2;
+  private final float epsilon;
+  private final float[] m;
+  private final float[] v;
+  private long t;
+
+  public Adam(int size, boolean adamax, float beta1, float beta2, float epsilon) {
+    this.adamax = adamax;
+    this.beta1 = beta1;
+    this.beta2 = beta2;
+    this.epsilon = epsilon;
+    this.m = new float[size];
+    this.v = new float[size];
+  }
+
+  @Override
+  public void step(float[] params, float[] grad, float lr) {
+    t++;
+    float c1 = (float) (1 - Math.pow(beta1, t));
+    float c2 = (float) (1 - Math.pow(beta2, t));
+    float b1 = beta1;
+    float b2 = beta2;
+    for (int i = 0; i < params.length; i++) {
+      float g = grad[i];
+      float mi = b1 * m[i] + (1 - b1) * g;
+      m[i] = mi;
+      float denom;
+      if (adamax) {
+        float ui = Math.max(b2 * v[i], Math.abs(g));
+        v[i] = ui;
+        denom = ui + epsilon;
+      } else {
+        float vi = b2 * v[i] + (1 - b2) * g * g;
+        v[i] = vi;
+        denom = (float) Math.sqrt(vi / c2) + epsilon;
+      }
+      params[i] -= lr * (mi / c1) / denom;
+    }
+  }
+
+  @Override
+  public String name() {
+    return adamax ? "adamax" : "adam";
+  }
+
+  @Override
+  public void writeState(DataOutputStream out) throws IOException {
+    out.writeLong(t);
+    Optimizer.writeArray(out, m);
+    Optimizer.writeArray(out, v);
+  }
+
+  @Override
+  public void readState(DataInputStream in) throws IOException {
+    t = in.readLong();
+    Optimizer.readArray(in, m, name() + " first moment");
+    Optimizer.readArray(in, v, name() + " second moment");
+  }
+}

@@ -1,0 +1,147 @@
+package org.bnnspark.train;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32;
+
+/**
+ * The on-disk form of a trained network ({@code model.bnn}) and of a training checkpoint
+ * ({@code checkpoints/epoch-N.ckpt}). Big-endian:
+ * <pre>
+ *   8 bytes  magic "BNNSPARK"
+ *   int      format version (1)
+ *   byte     kind: 1 = trained network, 2 = checkpoint
+ *   int      length, then UTF-8 bytes: the configuration text the network was trained from
+ *   model:       float[] parameters (int length + values), float[] state
+ *   checkpoint:  {@link TrainingState#write}
+ *   long     CRC-32 of every byte above
+ * </pre>
+ * No Java serialization; every length is checked against what the configuration implies before
+ * anything is allocated. Streams are supplied by the caller (the Spark layer opens them through
+ * the Hadoop FileSystem API and commits by rename).
+ */
+public final class NetworkFile {
+  private static final byte[] MAGIC = "BNNSPARK".getBytes(StandardCharsets.US_ASCII);
+  public static final int VERSION = 1;
+  public static final byte KIND_MODEL = 1;
+  public static final byte KIND_CHECKPOINT = 2;
+  private static final int MAX_CONFIG_BYTES = 1 << 20;
+  private static final long MAX_FILE_BYTES = 1L << 31;
+
+  private NetworkFile() {}
+
+  /** A trained network read back: its configuration, parameters and state. */
+  public record Model(ModelConfig config, float[] params, float[] state) {}
+
+  public static void writeModel(OutputStream out, ModelConfig config, float[] params, float[] state) throws IOException {
+    write(out, KIND_MODEL, config, body -> {
+      Optimizer.writeArray(body, params);
+      Optimizer.writeArray(body, state);
+    });
+  }
+
+  public static void writeCheckpoint(OutputStream out, TrainingState s) throws IOException {
+    write(out, KIND_CHECKPOINT, s.config, s::write);
+  }
+
+  private interface Body {
+    void write(DataOutputStream out) throws IOException;
+  }
+
+  private static void write(OutputStream out, byte kind, ModelConfig config, Body body) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    DataOutputStream d = new DataOutputStream(bytes);
+    d.write(MAGIC);
+    d.writeInt(VERSION);
+    d.writeByte(kind);
+    byte[] text = config.text().getBytes(StandardCharsets.UTF_8);
+    d.writeInt(text.length);
+    d.write(text);
+    body.write(d);
+    d.flush();
+    CRC32 crc = new CRC32();
+    crc.update(bytes.toByteArray());
+    d.writeLong(crc.getValue());
+    d.flush();
+    bytes.writeTo(out);
+  }
+
+  /** Reads a trained network; {@code source} names the file in errors. */
+  public static Model readModel(InputStream in, String source) throws IOException {
+    DataInputStream d = open(in, source, KIND_MODEL);
+    ModelConfig config = readConfig(d, source);
+    org.bnnspark.nn.Network net = new org.bnnspark.nn.Network(config.network());
+    float[] params = new float[net.paramCount()];
+    float[] state = new float[net.stateCount()];
+    Optimizer.readArray(d, params, source + ": parameters");
+    Optimizer.readArray(d, state, source + ": state");
+    return new Model(config, params, state);
+  }
+
+  /**
+   * Reads a checkpoint into a fresh training state for {@code expected}'s architecture; a checkpoint
+   * of another architecture is refused.
+   */
+  public static TrainingState readCheckpoint(InputStream in, String source, ModelConfig expected) throws IOException {
+    DataInputStream d = open(in, source, KIND_CHECKPOINT);
+    ModelConfig saved = readConfig(d, source);
+    if (!saved.network().equals(expected.network())) {
+      throw new IOException(source + ": checkpoint is of another architecture than the configuration");
+    }
+    TrainingState s = new TrainingState(expected);
+    try {
+      s.read(d);
+    } catch (IOException e) {
+      throw new IOException(source + ": " + e.getMessage(), e);
+    }
+    return s;
+  }
+
+  private static DataInputStream open(InputStream in, String source, byte kind) throws IOException {
+    byte[] all = in.readNBytes((int) Math.min(MAX_FILE_BYTES, Integer.MAX_VALUE - 16));
+    if (all.length < MAGIC.length + 4 + 1 + 8) {
+      throw new IOException(source + ": too short to be a bnn-spark file (" + all.length + " bytes)");
+    }
+    for (int i = 0; i < MAGIC.length; i++) {
+      if (all[i] != MAGIC[i]) {
+        throw new IOException(source + ": not a bnn-spark file (wrong magic number)");
+      }
+    }
+    DataInputStream d = new DataInputStream(new ByteArrayInputStream(all, 0, all.length - 8));
+    d.skipNBytes(MAGIC.length);
+    int version = d.readInt();
+    if (version != VERSION) {
+      throw new IOException(source + ": file format version " + version + " is not supported (this build reads " + VERSION + ")");
+    }
+    CRC32 crc = new CRC32();
+    crc.update(all, 0, all.length - 8);
+    long stored = new DataInputStream(new ByteArrayInputStream(all, all.length - 8, 8)).readLong();
+    if (stored != crc.getValue()) {
+      throw new IOException(source + ": checksum mismatch (the file is truncated or corrupt)");
+    }
+    byte k = d.readByte();
+    if (k != kind) {
+      throw new IOException(source + ": expected a " + kindName(kind) + " but found a " + kindName(k));
+    }
+    return d;
+  }
+
+  private static String kindName(byte k) {
+    return k == KIND_MODEL ? "trained network" : k == KIND_CHECKPOINT ? "checkpoint" : "file of unknown kind " + k;
+  }
+
+  private static ModelConfig readConfig(DataInputStream d, String source) throws IOException {
+    int len = d.readInt();
+    if (len < 0 || len > MAX_CONFIG_BYTES) {
+      throw new IOException(source + ": configuration length " + len + " is out of range");
+    }
+    byte[] text = d.readNBytes(len);
+    return ModelConfig.parse(new String(text, StandardCharsets.UTF_8), source + " (embedded configuration)");
+  }
+}

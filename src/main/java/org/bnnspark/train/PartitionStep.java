@@ -1,0 +1,70 @@
+package org.bnnspark.train;
+
+import java.util.List;
+import org.bnnspark.nn.Network;
+
+/**
+ * The work of one partition in one training step: gather its slice of the epoch's shuffled rows
+ * into a batch, run the binarized forward and the STE backward, return the sums. Exactly this code
+ * runs inside a Spark task and in the single-process trainer.
+ */
+public final class PartitionStep {
+  private final Network network;
+  private float[] batchX = new float[0];
+  private int[] batchY = new int[0];
+  private int[] order;
+  private int orderEpoch = -1;
+  private int orderPartition = -1;
+  private long orderSeed;
+  private final float[] grad;
+  private final double[] stats;
+
+  public PartitionStep(Network network) {
+    this.network = network;
+    this.grad = new float[network.paramCount()];
+    this.stats = new double[network.stateCount()];
+  }
+
+  /**
+   * Computes partition {@code partition}'s share of step {@code step} of {@code epoch} over its
+   * {@code blocks}, adding the result into {@code into}.
+   */
+  public void compute(float[] params, float[] state, List<RowBlock> blocks, long seed, int epoch, int step,
+      int stepsPerEpoch, int partition, StepSums into) {
+    int n = (int) RowBlock.rows(blocks);
+    if (n == 0) {
+      return;
+    }
+    if (order == null || orderEpoch != epoch || orderPartition != partition || orderSeed != seed || order.length != n) {
+      order = BatchPlan.permutation(seed, epoch, partition, n);
+      orderEpoch = epoch;
+      orderPartition = partition;
+      orderSeed = seed;
+    }
+    int from = BatchPlan.sliceStart(n, step, stepsPerEpoch);
+    int to = BatchPlan.sliceStart(n, step + 1, stepsPerEpoch);
+    int rows = to - from;
+    if (rows == 0) {
+      return;
+    }
+    int f = network.inputSize();
+    if (batchX.length < rows * f) {
+      batchX = new float[rows * f];
+      batchY = new int[rows];
+    }
+    int blockRows = blocks.get(0).rows;
+    for (int r = 0; r < rows; r++) {
+      int idx = order[from + r];
+      // every block but the last has the same number of rows, so the block index is a division
+      int blockIndex = Math.min(idx / blockRows, blocks.size() - 1);
+      RowBlock b = blocks.get(blockIndex);
+      int local = idx - blockIndex * blockRows;
+      System.arraycopy(b.x, local * f, batchX, r * f, f);
+      batchY[r] = b.labels[local];
+    }
+    java.util.Arrays.fill(grad, 0f);
+    java.util.Arrays.fill(stats, 0.0);
+    Network.BatchResult res = network.trainBatch(params, state, batchX, batchY, rows, grad, stats);
+    into.add(grad, stats, res.lossSum(), res.correct(), rows);
+  }
+}

@@ -1,0 +1,64 @@
+package org.bnnspark.train;
+
+import java.io.Serializable;
+import java.util.List;
+import java.util.Set;
+import org.bnnspark.nn.ConfigNode;
+
+/**
+ * How to train: the {@code "training"} object of a configuration file.
+ * <pre>
+ *   "training": {
+ *     "epochs": 5, "batch_size": 100, "seed": 42,
+ *     "optimizer": {"type": "adam", "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8},   // or adamax, sgd (momentum, nesterov)
+ *     "schedule":  {"type": "cosine", "lr": 0.01, "min": 0}                            // or constant, step (gamma, every), exponential (gamma)
+ *   }
+ * </pre>
+ */
+public record TrainingSpec(int epochs, int batchSize, long seed, String optimizer, double beta1, double beta2,
+    double epsilon, double momentum, boolean nesterov, Schedule schedule) implements Serializable {
+
+  public static final List<String> OPTIMIZERS = List.of("sgd", "adam", "adamax");
+
+  public static TrainingSpec parse(ConfigNode c) {
+    c.allowOnly(Set.of("epochs", "batch_size", "seed", "optimizer", "schedule"));
+    ConfigNode o = c.objectOrEmpty("optimizer");
+    o.allowOnly(Set.of("type", "beta1", "beta2", "epsilon", "momentum", "nesterov"));
+    String type = o.string("type", "adam");
+    if (!OPTIMIZERS.contains(type)) {
+      throw o.error("unknown optimizer '" + type + "' (expected one of: " + String.join(", ", OPTIMIZERS) + ")");
+    }
+    ConfigNode s = c.objectOrEmpty("schedule");
+    s.allowOnly(Set.of("type", "lr", "gamma", "every", "min"));
+    String st = s.string("type", "constant");
+    if (!Schedule.TYPES.contains(st)) {
+      throw s.error("unknown schedule '" + st + "' (expected one of: " + String.join(", ", Schedule.TYPES) + ")");
+    }
+    Schedule schedule = new Schedule(st, s.number("lr", 0.01, 1e-9, 100), s.number("gamma", 0.1, 0, 1),
+        s.positiveInt("every", 1), s.number("min", 0, 0, 100));
+    return new TrainingSpec(c.positiveInt("epochs", 5), c.positiveInt("batch_size", 100), c.longValue("seed", 42),
+        type, o.number("beta1", 0.9, 0, 0.999999), o.number("beta2", 0.999, 0, 0.99999999), o.number("epsilon", 1e-8, 0, 1),
+        o.number("momentum", 0.9, 0, 0.9999), o.bool("nesterov", false), schedule);
+  }
+
+  public TrainingSpec withEpochs(int e) {
+    return new TrainingSpec(e, batchSize, seed, optimizer, beta1, beta2, epsilon, momentum, nesterov, schedule);
+  }
+
+  public TrainingSpec withBatchSize(int b) {
+    return new TrainingSpec(epochs, b, seed, optimizer, beta1, beta2, epsilon, momentum, nesterov, schedule);
+  }
+
+  public TrainingSpec withSeed(long s) {
+    return new TrainingSpec(epochs, batchSize, s, optimizer, beta1, beta2, epsilon, momentum, nesterov, schedule);
+  }
+
+  public Optimizer newOptimizer(int size) {
+    return switch (optimizer) {
+      case "sgd" -> new Sgd(size, (float) momentum, nesterov);
+      case "adam" -> new Adam(size, false, (float) beta1, (float) beta2, (float) epsilon);
+      case "adamax" -> new Adam(size, true, (float) beta1, (float) beta2, (float) epsilon);
+      default -> throw new IllegalStateException(optimizer);
+    };
+  }
+}

@@ -1,0 +1,98 @@
+package org.bnnspark.train;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import org.bnnspark.nn.Network;
+
+/**
+ * Everything the driver owns between steps: latent parameters, BatchNorm state, optimizer state,
+ * and the position (epoch, step). Applying a step's sums is one method, shared by the
+ * single-process and the Spark trainer: mean gradient → optimizer → clip latent weights to
+ * [−1, 1] → fold batch statistics into the running state.
+ */
+public final class TrainingState {
+  public final ModelConfig config;
+  public final Network network;
+  public final float[] params;
+  public final float[] state;
+  public final Optimizer optimizer;
+  /** Epochs completed. */
+  public int epoch;
+  /** Steps completed in the current epoch. */
+  public int stepInEpoch;
+  /** Steps completed over the whole run. */
+  public long globalStep;
+  /** Signs of the binary weights at the end of the previous epoch (for the flip ratio). */
+  public long[] epochStartSigns;
+
+  public TrainingState(ModelConfig config) {
+    this.config = config;
+    this.network = new Network(config.network());
+    this.params = network.initParams(config.training().seed());
+    this.state = network.initState();
+    this.optimizer = config.training().newOptimizer(network.paramCount());
+    this.epochStartSigns = network.binaryWeightSigns(params);
+  }
+
+  /** Applies one step's summed gradients. */
+  public void apply(StepSums sums, int stepsPerEpoch) {
+    TrainingSpec t = config.training();
+    long total = (long) t.epochs() * stepsPerEpoch;
+    float lr = t.schedule().at(globalStep, total, stepsPerEpoch);
+    optimizer.step(params, sums.meanGradient(), lr);
+    network.clipLatent(params);
+    network.updateState(state, sums.statSums(), sums.count);
+    globalStep++;
+    stepInEpoch++;
+  }
+
+  /** Ends an epoch: returns the share of binary weights whose sign changed since the last call. */
+  public double endEpoch() {
+    long[] signs = network.binaryWeightSigns(params);
+    long flipped = 0;
+    for (int i = 0; i < signs.length; i++) {
+      flipped += Long.bitCount(signs[i] ^ epochStartSigns[i]);
+    }
+    epochStartSigns = signs;
+    epoch++;
+    stepInEpoch = 0;
+    int n = network.binaryWeightCount();
+    return n == 0 ? 0 : (double) flipped / n;
+  }
+
+  /** Writes the resumable part (position, arrays, optimizer state); the config is written by the file format. */
+  public void write(DataOutputStream out) throws IOException {
+    out.writeInt(epoch);
+    out.writeInt(stepInEpoch);
+    out.writeLong(globalStep);
+    Optimizer.writeArray(out, params);
+    Optimizer.writeArray(out, state);
+    out.writeInt(epochStartSigns.length);
+    for (long s : epochStartSigns) {
+      out.writeLong(s);
+    }
+    out.writeUTF(optimizer.name());
+    optimizer.writeState(out);
+  }
+
+  public void read(DataInputStream in) throws IOException {
+    epoch = in.readInt();
+    stepInEpoch = in.readInt();
+    globalStep = in.readLong();
+    Optimizer.readArray(in, params, "parameters");
+    Optimizer.readArray(in, state, "state");
+    int n = in.readInt();
+    if (n != epochStartSigns.length) {
+      throw new IOException("binary weight signs: expected " + epochStartSigns.length + " words, found " + n);
+    }
+    for (int i = 0; i < n; i++) {
+      epochStartSigns[i] = in.readLong();
+    }
+    String opt = in.readUTF();
+    if (!opt.equals(optimizer.name())) {
+      throw new IOException("checkpoint was written by optimizer '" + opt + "' but the configuration uses '" + optimizer.name() + "'");
+    }
+    optimizer.readState(in);
+  }
+}

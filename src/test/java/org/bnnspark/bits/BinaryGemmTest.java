@@ -1,0 +1,135 @@
+package org.bnnspark.bits;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class BinaryGemmTest {
+  private static final int[] BOUNDARY_LENGTHS = {1, 31, 32, 33, 63, 64, 65, 127, 128, 129, 511, 512, 513};
+
+  static float[] randomValues(SplittableRandom rng, int n) {
+    float[] x = new float[n];
+    for (int i = 0; i < n; i++) {
+      // exact zeros and negative zeros too: sign(0) = sign(−0) = +1
+      int pick = rng.nextInt(20);
+      x[i] = pick == 0 ? 0f : pick == 1 ? -0f : (float) rng.nextGaussian();
+    }
+    return x;
+  }
+
+  /** The naive reference: float ±1 maths. */
+  static int floatDot(float[] a, int aOff, float[] b, int bOff, int n) {
+    int s = 0;
+    for (int i = 0; i < n; i++) {
+      s += (int) (BitPacking.sign(a[aOff + i]) * BitPacking.sign(b[bOff + i]));
+    }
+    return s;
+  }
+
+  static List<BinaryGemm> kernels() {
+    List<BinaryGemm> ks = new ArrayList<>(List.of(BinaryGemm.portable()));
+    BinaryGemm v = BinaryGemm.vectorOrNull();
+    if (v != null) {
+      ks.add(v);
+    }
+    return ks;
+  }
+
+  @Test
+  void packingKeepsSignsAndZeroPadding() {
+    SplittableRandom rng = new SplittableRandom(1);
+    for (int n : BOUNDARY_LENGTHS) {
+      float[] x = randomValues(rng, n);
+      long[] p = BitPacking.pack(x);
+      assertEquals(BitPacking.words(n), p.length);
+      float[] back = BitPacking.unpack(p, 0, n);
+      for (int i = 0; i < n; i++) {
+        assertEquals(BitPacking.sign(x[i]), back[i], "n=" + n + " i=" + i);
+      }
+      assertEquals(0L, p[p.length - 1] & ~BitPacking.tailMask(n), "padding bits must stay zero, n=" + n);
+    }
+  }
+
+  @Test
+  void packedDotEqualsFloatDotForEveryLengthUpTo4096() {
+    SplittableRandom rng = new SplittableRandom(2);
+    for (int n = 1; n <= 4096; n += (n < 200 ? 1 : 37)) {
+      float[] a = randomValues(rng, n);
+      float[] b = randomValues(rng, n);
+      assertEquals(floatDot(a, 0, b, 0, n), BinaryGemm.dot(BitPacking.pack(a), 0, BitPacking.pack(b), 0, n), "n=" + n);
+    }
+  }
+
+  @Test
+  void everyKernelEqualsTheReferenceOnRandomShapes() {
+    SplittableRandom rng = new SplittableRandom(3);
+    for (BinaryGemm kernel : kernels()) {
+      for (int trial = 0; trial < 60; trial++) {
+        int m = 1 + rng.nextInt(9);
+        int n = 1 + rng.nextInt(9);
+        int bits = trial < BOUNDARY_LENGTHS.length ? BOUNDARY_LENGTHS[trial] : 1 + rng.nextInt(1500);
+        float[] a = randomValues(rng, m * bits);
+        float[] b = randomValues(rng, n * bits);
+        int words = BitPacking.words(bits);
+        int[] c = new int[m * n];
+        kernel.gemm(BitPacking.packRows(a, m, bits), 0, m, BitPacking.packRows(b, n, bits), 0, n, words, bits, c, 0, n);
+        int[] expected = new int[m * n];
+        for (int i = 0; i < m; i++) {
+          for (int j = 0; j < n; j++) {
+            expected[i * n + j] = floatDot(a, i * bits, b, j * bits, bits);
+          }
+        }
+        assertArrayEquals(expected, c, kernel.name() + " m=" + m + " n=" + n + " bits=" + bits);
+      }
+    }
+  }
+
+  @Test
+  void thresholdedOutputEqualsNaiveCompare() {
+    SplittableRandom rng = new SplittableRandom(4);
+    for (BinaryGemm kernel : kernels()) {
+      for (int trial = 0; trial < 40; trial++) {
+        int m = 1 + rng.nextInt(7);
+        int n = trial < BOUNDARY_LENGTHS.length ? BOUNDARY_LENGTHS[trial] : 1 + rng.nextInt(200);
+        int bits = 1 + rng.nextInt(300);
+        float[] a = randomValues(rng, m * bits);
+        float[] b = randomValues(rng, n * bits);
+        int[] threshold = new int[n];
+        boolean[] flip = new boolean[n];
+        for (int j = 0; j < n; j++) {
+          threshold[j] = rng.nextInt(2 * bits + 1) - bits;
+          flip[j] = rng.nextBoolean();
+        }
+        int outWords = BitPacking.words(n);
+        long[] out = new long[m * outWords];
+        int[] scratch = new int[3 * n]; // forces several chunks when m > 3
+        kernel.gemmThresholded(BitPacking.packRows(a, m, bits), 0, m, BitPacking.packRows(b, n, bits), 0, n,
+            BitPacking.words(bits), bits, threshold, flip, out, 0, scratch);
+        for (int i = 0; i < m; i++) {
+          for (int j = 0; j < n; j++) {
+            int dot = floatDot(a, i * bits, b, j * bits, bits);
+            boolean expected = flip[j] ? dot <= threshold[j] : dot >= threshold[j];
+            assertEquals(expected, BitPacking.bit(out, i * outWords, j), kernel.name() + " i=" + i + " j=" + j);
+          }
+          assertEquals(0L, out[i * outWords + outWords - 1] & ~BitPacking.tailMask(n), "output padding must be zero");
+        }
+      }
+    }
+  }
+
+  @Test
+  void vectorKernelIsSelectedWhereBitCountExists() {
+    int feature = Runtime.version().feature();
+    if (feature >= 19) {
+      assertNotNull(BinaryGemm.vectorOrNull(), "JDK " + feature + " has VectorOperators.BIT_COUNT; the vector kernel must load");
+      assertEquals(BinaryGemm.vectorOrNull(), BinaryGemm.best());
+    } else {
+      assertEquals(BinaryGemm.portable(), BinaryGemm.best(), "JDK " + feature + " lacks BIT_COUNT: scalar fallback");
+    }
+  }
+}

@@ -1,0 +1,252 @@
+package org.bnnspark.nn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** Every layer's backward against central finite differences of its forward. */
+class GradientCheckTest {
+  private static final int N = 5;
+
+  /** Scalar objective L = Σ c ⊙ forward(x): its gradients are backward(dy = c). */
+  private static double objective(Layer layer, float[] params, float[] state, float[] x, float[] c, boolean training) {
+    float[] y = new float[N * layer.outSize()];
+    Context ctx = training ? Context.training(params, state, new float[params.length], new double[state.length])
+        : Context.inference(params, state);
+    layer.forward(ctx, x, y, N);
+    double s = 0;
+    for (int i = 0; i < y.length; i++) {
+      s += (double) c[i] * y[i];
+    }
+    return s;
+  }
+
+  private static double relError(double[] a, double[] b) {
+    double diff = 0;
+    double na = 0;
+    double nb = 0;
+    for (int i = 0; i < a.length; i++) {
+      diff += (a[i] - b[i]) * (a[i] - b[i]);
+      na += a[i] * a[i];
+      nb += b[i] * b[i];
+    }
+    return Math.sqrt(diff) / (Math.sqrt(na) + Math.sqrt(nb) + 1e-12);
+  }
+
+  private static float[] random(SplittableRandom rng, int n, double scale) {
+    float[] v = new float[n];
+    for (int i = 0; i < n; i++) {
+      v[i] = (float) (rng.nextGaussian() * scale);
+    }
+    return v;
+  }
+
+  /** Checks d objective / d x and / d params against finite differences. */
+  private static void check(Layer layer, float[] params, float[] x, boolean training) {
+    SplittableRandom rng = new SplittableRandom(7);
+    float[] state = new float[layer.stateCount()];
+    layer.initState(state);
+    float[] c = random(rng, N * layer.outSize(), 1);
+    float[] y = new float[N * layer.outSize()];
+    float[] grad = new float[params.length];
+    Context ctx = Context.training(params, state, grad, new double[state.length]);
+    Context fwd = training ? ctx : Context.inference(params, state);
+    layer.forward(fwd, x, y, N);
+    float[] dx = new float[x.length];
+    layer.backward(ctx, x, y, c, dx, N);
+
+    double h = 1e-2;
+    double[] numX = new double[x.length];
+    double[] anaX = new double[x.length];
+    for (int i = 0; i < x.length; i++) {
+      float keep = x[i];
+      x[i] = (float) (keep + h);
+      double up = objective(layer, params, state, x, c, training);
+      x[i] = (float) (keep - h);
+      double down = objective(layer, params, state, x, c, training);
+      x[i] = keep;
+      numX[i] = (up - down) / (2 * h);
+      anaX[i] = dx[i];
+    }
+    assertTrue(relError(anaX, numX) < 1e-3, layer.describe() + " dx rel error " + relError(anaX, numX));
+
+    double[] numP = new double[params.length];
+    double[] anaP = new double[params.length];
+    for (int i = 0; i < params.length; i++) {
+      float keep = params[i];
+      params[i] = (float) (keep + h);
+      double up = objective(layer, params, state, x, c, training);
+      params[i] = (float) (keep - h);
+      double down = objective(layer, params, state, x, c, training);
+      params[i] = keep;
+      numP[i] = (up - down) / (2 * h);
+      anaP[i] = grad[i];
+    }
+    if (params.length > 0) {
+      assertTrue(relError(anaP, numP) < 1e-3, layer.describe() + " dparams rel error " + relError(anaP, numP));
+    }
+  }
+
+  @Test
+  void denseWithBias() {
+    SplittableRandom rng = new SplittableRandom(1);
+    Dense d = new Dense(7, 4, true);
+    check(d, random(rng, d.paramCount(), 0.5), random(rng, N * 7, 1), true);
+  }
+
+  @Test
+  void batchNormTrainingAndInference() {
+    SplittableRandom rng = new SplittableRandom(2);
+    BatchNorm bn = new BatchNorm(6, 1e-5f, 0.1f);
+    float[] p = random(rng, bn.paramCount(), 1);
+    check(bn, p, random(rng, N * 6, 2), true);
+    check(bn, p, random(rng, N * 6, 2), false);
+  }
+
+  @Test
+  void hardTanhAwayFromItsKinks() {
+    SplittableRandom rng = new SplittableRandom(3);
+    float[] x = random(rng, N * 8, 1);
+    for (int i = 0; i < x.length; i++) {
+      if (Math.abs(Math.abs(x[i]) - 1) < 0.05) {
+        x[i] *= 0.5f; // finite differences straddling a kink measure nothing useful
+      }
+    }
+    check(new HardTanh(8), new float[0], x, true);
+  }
+
+  @Test
+  void binaryDenseInputGradientIsExactAndWeightGradientIsTheSte() {
+    SplittableRandom rng = new SplittableRandom(4);
+    int in = 9;
+    int out = 3;
+    BinaryDense bd = new BinaryDense(in, out, true, Quantizer.STE_SIGN);
+    float[] latent = random(rng, bd.paramCount(), 0.7);
+    latent[0] = 1.5f; // outside [−1, 1]: the STE must block its gradient
+    float[] x = random(rng, N * in, 1);
+    float[] c = random(rng, N * out, 1);
+
+    // the same layer with real weights = sign(latent): its exact gradient is dL/dW_b
+    Dense real = new Dense(in, out, true);
+    float[] binarized = latent.clone();
+    for (int i = 0; i < in * out; i++) {
+      binarized[i] = BitPacking_sign(latent[i]);
+    }
+    check(real, binarized.clone(), x.clone(), true);
+
+    float[] gradB = new float[latent.length];
+    float[] y = new float[N * out];
+    Context ctx = Context.training(latent, new float[0], gradB, new double[0]);
+    bd.forward(ctx, x, y, N);
+    float[] dxB = new float[x.length];
+    bd.backward(ctx, x, y, c, dxB, N);
+
+    float[] gradR = new float[latent.length];
+    float[] yR = new float[N * out];
+    Context ctxR = Context.training(binarized, new float[0], gradR, new double[0]);
+    real.forward(ctxR, x, yR, N);
+    float[] dxR = new float[x.length];
+    real.backward(ctxR, x, yR, c, dxR, N);
+
+    assertEquals(0f, gradB[0], "|w| > 1: STE gradient is 0");
+    for (int i = 0; i < latent.length; i++) {
+      float mask = i < in * out ? (Math.abs(latent[i]) <= 1 ? 1f : 0f) : 1f;
+      assertEquals(gradR[i] * mask, gradB[i], 1e-6, "param " + i);
+    }
+    for (int i = 0; i < x.length; i++) {
+      assertEquals(dxR[i], dxB[i], 1e-6);
+      assertEquals(yR[i % yR.length], y[i % y.length], 1e-6);
+    }
+  }
+
+  private static float BitPacking_sign(float v) {
+    return org.bnnspark.bits.BitPacking.sign(v);
+  }
+
+  @Test
+  void signActivationIsTheClippedSte() {
+    SignActivation s = new SignActivation(4, Quantizer.STE_SIGN);
+    float[] x = {-2f, -1f, -0.3f, 0f, 0.3f, 1f, 2f, -0f};
+    float[] y = new float[8];
+    s.forward(Context.inference(new float[0], new float[0]), x, y, 2);
+    assertEquals(List.of(-1f, -1f, -1f, 1f, 1f, 1f, 1f, 1f), toList(y));
+    float[] dy = {1, 2, 3, 4, 5, 6, 7, 8};
+    float[] dx = new float[8];
+    s.backward(Context.training(new float[0], new float[0], new float[0], new double[0]), x, y, dy, dx, 2);
+    assertEquals(List.of(0f, 2f, 3f, 4f, 5f, 6f, 0f, 8f), toList(dx));
+
+    SignActivation approx = new SignActivation(4, Quantizer.APPROX_SIGN);
+    approx.backward(Context.training(new float[0], new float[0], new float[0], new double[0]), x, y, dy, dx, 2);
+    assertEquals(List.of(0f, 0f, 3f * 1.4f, 8f, 5f * 1.4f, 0f, 0f, 16f), toList(dx));
+  }
+
+  private static List<Float> toList(float[] a) {
+    Float[] b = new Float[a.length];
+    for (int i = 0; i < a.length; i++) {
+      b[i] = a[i];
+    }
+    return List.of(b);
+  }
+
+  @Test
+  void softmaxCrossEntropyGradient() {
+    SplittableRandom rng = new SplittableRandom(5);
+    int k = 4;
+    float[] z = random(rng, N * k, 2);
+    int[] labels = {0, 3, 1, 2, 3};
+    float[] dz = new float[z.length];
+    int[] hits = new int[1];
+    SoftmaxCrossEntropy.lossAndGradient(z, labels, 0, N, k, dz, hits);
+    double h = 1e-2;
+    double[] num = new double[z.length];
+    double[] ana = new double[z.length];
+    for (int i = 0; i < z.length; i++) {
+      float keep = z[i];
+      z[i] = (float) (keep + h);
+      double up = SoftmaxCrossEntropy.lossAndGradient(z, labels, 0, N, k, new float[z.length], hits);
+      z[i] = (float) (keep - h);
+      double down = SoftmaxCrossEntropy.lossAndGradient(z, labels, 0, N, k, new float[z.length], hits);
+      z[i] = keep;
+      num[i] = (up - down) / (2 * h);
+      ana[i] = dz[i];
+    }
+    assertTrue(relError(ana, num) < 1e-3, "softmax CE rel error " + relError(ana, num));
+  }
+
+  @Test
+  void wholeRealNetworkAgainstFiniteDifferences() {
+    String cfg = """
+        {"input_size": 6, "classes": 3, "layers": [
+          {"type": "dense", "units": 5}, {"type": "batch_norm"}, {"type": "hardtanh"},
+          {"type": "dense", "units": 3}]}""";
+    Network net = new Network(NetworkSpec.parse(ConfigNode.parse(cfg, "test")));
+    float[] params = net.initParams(3);
+    // With 5 rows |x̂| ≤ 2, so γ = 0.4 keeps every BN output inside HardTanh's linear part:
+    // no finite difference straddles a kink, yet the gradient still flows through all four layers.
+    int gamma = net.layers().get(1).paramOffset();
+    java.util.Arrays.fill(params, gamma, gamma + 5, 0.4f);
+    float[] state = net.initState();
+    SplittableRandom rng = new SplittableRandom(6);
+    float[] x = random(rng, N * 6, 0.5);
+    int[] labels = {0, 1, 2, 1, 0};
+    float[] grad = new float[params.length];
+    net.trainBatch(params, state, x, labels, N, grad, new double[state.length]);
+    double h = 1e-2;
+    double[] num = new double[params.length];
+    double[] ana = new double[params.length];
+    for (int i = 0; i < params.length; i++) {
+      float keep = params[i];
+      params[i] = (float) (keep + h);
+      double up = net.trainBatch(params, state, x, labels, N, new float[params.length], new double[state.length]).lossSum();
+      params[i] = (float) (keep - h);
+      double down = net.trainBatch(params, state, x, labels, N, new float[params.length], new double[state.length]).lossSum();
+      params[i] = keep;
+      num[i] = (up - down) / (2 * h);
+      ana[i] = grad[i];
+    }
+    assertTrue(relError(ana, num) < 1e-3, "network rel error " + relError(ana, num));
+  }
+}

@@ -1,0 +1,122 @@
+package org.bnnspark.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.bnnspark.nn.ConfigException;
+import org.junit.jupiter.api.Test;
+
+class ConfigAndFilesTest {
+
+  @Test
+  void everyConfigUnderConfParses() throws IOException {
+    try (var files = Files.list(Path.of("conf"))) {
+      long n = files.filter(p -> p.toString().endsWith(".json")).peek(p -> {
+        try {
+          ModelConfig c = ModelConfig.parse(Files.readString(p), p.toString());
+          assertTrue(new org.bnnspark.nn.Network(c.network()).paramCount() > 0);
+        } catch (IOException e) {
+          throw new RuntimeException(e);
+        }
+      }).count();
+      assertTrue(n >= 2, "conf/ must hold at least the quickstart and full MNIST configurations");
+    }
+  }
+
+  private static String bnnWith(String layers) {
+    return "{\"network\": {\"input_size\": 8, \"classes\": 3, \"layers\": [" + layers + "]}}";
+  }
+
+  @Test
+  void badConfigurationsAreRefusedWithTheFieldNamed() {
+    ConfigException unknown = assertThrows(ConfigException.class,
+        () -> ModelConfig.parse(bnnWith("{\"type\": \"conv9d\", \"units\": 3}"), "x.json"));
+    assertEquals("x.json: network.layers[0]: unknown layer type 'conv9d' (expected one of: dense, binary_dense, batch_norm, sign, hardtanh, relu)",
+        unknown.getMessage());
+    ConfigException width = assertThrows(ConfigException.class,
+        () -> ModelConfig.parse(bnnWith("{\"type\": \"dense\", \"units\": 0}"), "x.json"));
+    assertTrue(width.getMessage().contains("network.layers[0]: 'units': expected a positive integer"), width.getMessage());
+    ConfigException classes = assertThrows(ConfigException.class,
+        () -> ModelConfig.parse(bnnWith("{\"type\": \"dense\", \"units\": 4}"), "x.json"));
+    assertTrue(classes.getMessage().contains("last layer has 4 outputs but 'classes' is 3"), classes.getMessage());
+    ConfigException typo = assertThrows(ConfigException.class,
+        () -> ModelConfig.parse(bnnWith("{\"type\": \"dense\", \"unit\": 3}"), "x.json"));
+    assertTrue(typo.getMessage().contains("unknown field 'unit'"), typo.getMessage());
+    ConfigException quant = assertThrows(ConfigException.class,
+        () -> ModelConfig.parse(bnnWith("{\"type\": \"sign\", \"quantizer\": \"magic\"}, {\"type\": \"dense\", \"units\": 3}"), "x.json"));
+    assertTrue(quant.getMessage().contains("unknown quantizer 'magic'"), quant.getMessage());
+    ConfigException json = assertThrows(ConfigException.class, () -> ModelConfig.parse("{\"network\": [", "x.json"));
+    assertTrue(json.getMessage().startsWith("x.json: not valid JSON at line 1"), json.getMessage());
+  }
+
+  @Test
+  void modelAndCheckpointRoundTripAndCorruptionIsRefused() throws IOException {
+    ModelConfig cfg = TrainingTest.config();
+    TrainingState s = new TrainingState(cfg);
+    RowBlock data = SyntheticData.prototypes(200, 32, 4, 0.3, 9);
+    java.util.List<EpochMetrics> m = new java.util.ArrayList<>();
+    LocalTrainer.train(s, java.util.List.of(java.util.List.of(data)), java.util.List.of(), m::add);
+
+    ByteArrayOutputStream model = new ByteArrayOutputStream();
+    NetworkFile.writeModel(model, cfg, s.params, s.state);
+    NetworkFile.Model back = NetworkFile.readModel(new ByteArrayInputStream(model.toByteArray()), "model.bnn");
+    assertArrayEquals(s.params, back.params());
+    assertArrayEquals(s.state, back.state());
+    assertEquals(cfg.text(), back.config().text());
+
+    ByteArrayOutputStream ckpt = new ByteArrayOutputStream();
+    NetworkFile.writeCheckpoint(ckpt, s);
+    TrainingState r = NetworkFile.readCheckpoint(new ByteArrayInputStream(ckpt.toByteArray()), "c.ckpt", cfg);
+    assertArrayEquals(s.params, r.params);
+    assertEquals(s.globalStep, r.globalStep);
+    assertEquals(s.epoch, r.epoch);
+
+    byte[] bytes = model.toByteArray();
+    bytes[bytes.length / 2] ^= 1;
+    IOException corrupt = assertThrows(IOException.class, () -> NetworkFile.readModel(new ByteArrayInputStream(bytes), "model.bnn"));
+    assertEquals("model.bnn: checksum mismatch (the file is truncated or corrupt)", corrupt.getMessage());
+    byte[] truncated = java.util.Arrays.copyOf(model.toByteArray(), 100);
+    assertThrows(IOException.class, () -> NetworkFile.readModel(new ByteArrayInputStream(truncated), "model.bnn"));
+    IOException notModel = assertThrows(IOException.class,
+        () -> NetworkFile.readModel(new ByteArrayInputStream("hello, this is not a model at all".getBytes()), "x"));
+    assertTrue(notModel.getMessage().contains("wrong magic number"));
+    IOException kind = assertThrows(IOException.class,
+        () -> NetworkFile.readModel(new ByteArrayInputStream(ckpt.toByteArray()), "c.ckpt"));
+    assertTrue(kind.getMessage().contains("expected a trained network but found a checkpoint"), kind.getMessage());
+  }
+
+  @Test
+  void schedulesFollowTheirFormulas() {
+    assertEquals(0.01f, new Schedule("constant", 0.01, 0, 1, 0).at(500, 1000, 100));
+    assertEquals(0.01f, new Schedule("cosine", 0.01, 0, 1, 0).at(0, 1000, 100));
+    assertEquals(0.005f, new Schedule("cosine", 0.01, 0, 1, 0).at(500, 1000, 100), 1e-7);
+    assertEquals(0f, new Schedule("cosine", 0.01, 0, 1, 0).at(1000, 1000, 100), 1e-9);
+    assertEquals(0.001f, new Schedule("step", 0.01, 0.1, 2, 0).at(250, 1000, 100), 1e-9);
+    assertEquals(0.0025f, new Schedule("exponential", 0.01, 0.5, 1, 0).at(200, 1000, 100), 1e-9);
+  }
+
+  @Test
+  void optimizerStateRoundTrips() throws IOException {
+    for (String opt : TrainingSpec.OPTIMIZERS) {
+      Optimizer a = new TrainingSpec(1, 1, 1, opt, 0.9, 0.999, 1e-8, 0.9, true, null).newOptimizer(3);
+      float[] p = {0.1f, -0.2f, 0.3f};
+      a.step(p, new float[] {1f, -2f, 0.5f}, 0.01f);
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      a.writeState(new java.io.DataOutputStream(bytes));
+      Optimizer b = new TrainingSpec(1, 1, 1, opt, 0.9, 0.999, 1e-8, 0.9, true, null).newOptimizer(3);
+      b.readState(new java.io.DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+      float[] pa = p.clone();
+      float[] pb = p.clone();
+      a.step(pa, new float[] {0.3f, 0.1f, -1f}, 0.01f);
+      b.step(pb, new float[] {0.3f, 0.1f, -1f}, 0.01f);
+      assertArrayEquals(pa, pb, opt);
+    }
+  }
+}
