@@ -14,6 +14,8 @@ package org.bnnspark.nn;
 public final class BinaryDense extends Dense {
   private final Quantizer kernelQuantizer;
   private float[] binarized;
+  /** Whether every latent weight of the last forward lay in [−1, 1] (always, once clipped). */
+  private boolean latentInsideClip;
 
   public BinaryDense(int inSize, int outSize, boolean bias, Quantizer kernelQuantizer) {
     super(inSize, outSize, bias);
@@ -44,21 +46,34 @@ public final class BinaryDense extends Dense {
     if (binarized == null) {
       binarized = new float[weightCount()];
     }
+    float[] p = ctx.params;
+    int off = paramOffset;
+    float maxAbs = 0f;
+    // sign(w) as copySign(1, w + 0): branch-free (latent signs are random, so a branch mispredicts
+    // half the time) and vectorizable; adding +0 turns −0 into +0, so sign(−0) = +1 as everywhere else
     for (int i = 0; i < binarized.length; i++) {
-      binarized[i] = kernelQuantizer.forward(ctx.params[paramOffset + i]);
+      float w = p[off + i];
+      binarized[i] = Math.copySign(1f, w + 0f);
+      maxAbs = Math.max(maxAbs, Math.abs(w));
     }
+    latentInsideClip = maxAbs <= 1f;
     super.forward(ctx, x, y, n);
   }
 
   @Override
   protected boolean needsWeightGradientScratch() {
-    return true;
+    // ste_sign passes the gradient unchanged where |w| ≤ 1: with every latent weight clipped the
+    // product can accumulate straight into the gradient
+    return !(kernelQuantizer == Quantizer.STE_SIGN && latentInsideClip);
   }
 
   @Override
   protected void accumulateWeightGradient(Context ctx, float[] dwBinary) {
+    float[] p = ctx.params;
+    float[] g = ctx.grad;
+    int off = paramOffset;
     for (int i = 0; i < dwBinary.length; i++) {
-      ctx.grad[paramOffset + i] += dwBinary[i] * kernelQuantizer.gradient(ctx.params[paramOffset + i]);
+      g[off + i] += dwBinary[i] * kernelQuantizer.gradient(p[off + i]);
     }
   }
 

@@ -57,10 +57,16 @@ public class Dense extends Layer {
   }
 
   private float[] dwScratch;
+  private float[] transposed;
 
   @Override
   public void forward(Context ctx, float[] x, float[] y, int n) {
-    Blas.xwT(x, n, inSize, effectiveWeights(ctx), effectiveOffset(), outSize, 0f, y);
+    if (transposed == null) {
+      transposed = new float[weightCount()];
+    }
+    // y = x · Wᵀ as x (n × in) times Wᵀ (in × out, materialized row-major so the kernel streams its rows)
+    transpose(effectiveWeights(ctx), effectiveOffset(), outSize, inSize, transposed);
+    GEMM.gemm(n, outSize, inSize, x, 0, inSize, 1, transposed, 0, outSize, false, y, 0, outSize);
     if (bias) {
       int b = paramOffset + weightCount();
       for (int r = 0; r < n; r++) {
@@ -74,18 +80,17 @@ public class Dense extends Layer {
 
   @Override
   public void backward(Context ctx, float[] x, float[] y, float[] dy, float[] dx, int n) {
-    if (dx != null) {
-      Blas.dyW(dy, n, outSize, effectiveWeights(ctx), effectiveOffset(), inSize, dx);
+    if (dx != null) { // dx (n × in) = dy (n × out) · W (out × in)
+      GEMM.gemm(n, inSize, outSize, dy, 0, outSize, 1, effectiveWeights(ctx), effectiveOffset(), inSize, false, dx, 0, inSize);
     }
     if (needsWeightGradientScratch()) {
       if (dwScratch == null) {
         dwScratch = new float[weightCount()];
       }
-      java.util.Arrays.fill(dwScratch, 0f);
-      Blas.addDyTx(dy, n, outSize, x, inSize, dwScratch, 0);
+      addWeightGradient(dy, x, n, dwScratch, 0, false);
       accumulateWeightGradient(ctx, dwScratch);
     } else {
-      Blas.addDyTx(dy, n, outSize, x, inSize, ctx.grad, paramOffset);
+      addWeightGradient(dy, x, n, ctx.grad, paramOffset, true);
     }
     if (bias) {
       int b = paramOffset + weightCount();
@@ -93,6 +98,30 @@ public class Dense extends Layer {
         int row = r * outSize;
         for (int j = 0; j < outSize; j++) {
           ctx.grad[b + j] += dy[row + j];
+        }
+      }
+    }
+  }
+
+  private static final FloatGemm GEMM = FloatGemm.best();
+
+  /** {@code dW (out × in) [+]= dyᵀ (out × n) · x (n × in)}: dyᵀ is read through strides, not copied. */
+  private void addWeightGradient(float[] dy, float[] x, int n, float[] dw, int dwOff, boolean accumulate) {
+    GEMM.gemm(outSize, inSize, n, dy, 0, 1, outSize, x, 0, inSize, accumulate, dw, dwOff, inSize);
+  }
+
+  /** {@code dst (cols × rows) = transpose of src (rows × cols)}, in cache-sized tiles. */
+  static void transpose(float[] src, int srcOff, int rows, int cols, float[] dst) {
+    final int tile = 32;
+    for (int r0 = 0; r0 < rows; r0 += tile) {
+      int r1 = Math.min(rows, r0 + tile);
+      for (int c0 = 0; c0 < cols; c0 += tile) {
+        int c1 = Math.min(cols, c0 + tile);
+        for (int r = r0; r < r1; r++) {
+          int s = srcOff + r * cols;
+          for (int c = c0; c < c1; c++) {
+            dst[c * rows + r] = src[s + c];
+          }
         }
       }
     }

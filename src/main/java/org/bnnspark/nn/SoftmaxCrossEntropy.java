@@ -6,6 +6,8 @@ package org.bnnspark.nn;
  * the total example count once all partitions are summed).
  */
 public final class SoftmaxCrossEntropy {
+  // StrictMath, not Math: Math.exp/log may be JIT intrinsics whose last bit differs between JDKs,
+  // and the same seed must give the same weights on 17, 21 and 25.
   private SoftmaxCrossEntropy() {}
 
   /** Writes {@code dz}, returns the loss sum; {@code correct[0]} gets the number of argmax hits. */
@@ -18,12 +20,12 @@ public final class SoftmaxCrossEntropy {
       float max = z[row + best];
       double sum = 0;
       for (int j = 0; j < k; j++) {
-        sum += Math.exp(z[row + j] - max);
+        sum += StrictMath.exp(z[row + j] - max);
       }
       int y = labels[labelOff + r];
-      loss += Math.log(sum) - (z[row + y] - max);
+      loss += StrictMath.log(sum) - (z[row + y] - max);
       for (int j = 0; j < k; j++) {
-        dz[row + j] = (float) (Math.exp(z[row + j] - max) / sum) - (j == y ? 1f : 0f);
+        dz[row + j] = (float) (StrictMath.exp(z[row + j] - max) / sum) - (j == y ? 1f : 0f);
       }
       if (best == y) {
         hits++;
@@ -49,10 +51,10 @@ public final class SoftmaxCrossEntropy {
     float max = z[off + argmax(z, off, k)];
     double sum = 0;
     for (int j = 0; j < k; j++) {
-      sum += Math.exp(z[off + j] - max);
+      sum += StrictMath.exp(z[off + j] - max);
     }
     for (int j = 0; j < k; j++) {
-      z[off + j] = (float) (Math.exp(z[off + j] - max) / sum);
+      z[off + j] = (float) (StrictMath.exp(z[off + j] - max) / sum);
     }
   }
 }

@@ -34,8 +34,8 @@ public final class Adam implements Optimizer {
   @Override
   public void step(float[] params, float[] grad, float lr) {
     t++;
-    float c1 = (float) (1 - Math.pow(beta1, t));
-    float c2 = (float) (1 - Math.pow(beta2, t));
+    float c1 = (float) (1 - StrictMath.pow(beta1, t));
+    float c2 = (float) (1 - StrictMath.pow(beta2, t));
     float b1 = beta1;
     float b2 = beta2;
     for (int i = 0; i < params.length; i++) {

@@ -25,12 +25,21 @@ public final class PartitionStep {
     this.stats = new double[network.stateCount()];
   }
 
+  public int paramCount() {
+    return grad.length;
+  }
+
+  public int stateCount() {
+    return stats.length;
+  }
+
   /**
    * Computes partition {@code partition}'s share of step {@code step} of {@code epoch} over its
    * {@code blocks}, adding the result into {@code into}.
    */
   public void compute(float[] params, float[] state, List<RowBlock> blocks, long seed, int epoch, int step,
       int stepsPerEpoch, int partition, StepSums into) {
+    long start = System.nanoTime();
     int n = (int) RowBlock.rows(blocks);
     if (n == 0) {
       return;
@@ -66,5 +75,6 @@ public final class PartitionStep {
     java.util.Arrays.fill(stats, 0.0);
     Network.BatchResult res = network.trainBatch(params, state, batchX, batchY, rows, grad, stats);
     into.add(grad, stats, res.lossSum(), res.correct(), rows);
+    into.maxComputeNanos = Math.max(into.maxComputeNanos, System.nanoTime() - start);
   }
 }

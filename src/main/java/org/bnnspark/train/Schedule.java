@@ -18,9 +18,9 @@ public record Schedule(String type, double lr, double gamma, int every, double m
   public float at(long step, long totalSteps, long stepsPerEpoch) {
     double rate = switch (type) {
       case "constant" -> lr;
-      case "step" -> lr * Math.pow(gamma, Math.floor((double) (step / stepsPerEpoch) / every));
-      case "exponential" -> lr * Math.pow(gamma, (double) step / stepsPerEpoch);
-      case "cosine" -> min + (lr - min) * (1 + Math.cos(Math.PI * Math.min(step, totalSteps) / totalSteps)) / 2;
+      case "step" -> lr * StrictMath.pow(gamma, Math.floor((double) (step / stepsPerEpoch) / every));
+      case "exponential" -> lr * StrictMath.pow(gamma, (double) step / stepsPerEpoch);
+      case "cosine" -> min + (lr - min) * (1 + StrictMath.cos(Math.PI * Math.min(step, totalSteps) / totalSteps)) / 2;
       default -> throw new IllegalStateException(type);
     };
     return (float) rate;

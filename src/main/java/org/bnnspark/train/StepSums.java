@@ -23,6 +23,8 @@ public final class StepSums implements Serializable {
   public long loss;
   public long correct;
   public long count;
+  /** Longest time one partition spent computing (ns): the step's critical path inside tasks. */
+  public long maxComputeNanos;
 
   public StepSums(int paramCount, int stateCount) {
     this.grad = new long[paramCount];
@@ -31,8 +33,17 @@ public final class StepSums implements Serializable {
 
   /** Adds one partition's float sums. */
   public void add(float[] gradSums, double[] statSums, double lossSum, long correctCount, long examples) {
+    // one vectorizable pass; the range is checked once afterwards (NaN propagates into max)
+    double maxAbs = 0;
     for (int i = 0; i < gradSums.length; i++) {
-      grad[i] += toFixed(gradSums[i], GRAD_SCALE, "gradient", i);
+      double scaled = gradSums[i] * GRAD_SCALE;
+      maxAbs = Math.max(maxAbs, Math.abs(scaled));
+      grad[i] += (long) scaled;
+    }
+    if (!(maxAbs < LIMIT)) {
+      for (int i = 0; i < gradSums.length; i++) {
+        toFixed(gradSums[i], GRAD_SCALE, "gradient", i); // throws, naming the first bad index
+      }
     }
     for (int i = 0; i < statSums.length; i++) {
       stats[i] += toFixed(statSums[i], STAT_SCALE, "batch statistic", i);
@@ -48,7 +59,7 @@ public final class StepSums implements Serializable {
       throw new ArithmeticException("non-finite or overflowing " + what + " (index " + index + ", value " + v
           + "): training diverged; lower the learning rate");
     }
-    return Math.round(scaled);
+    return (long) scaled; // truncation: one instruction, and as deterministic as rounding
   }
 
   /** Adds another partial sum (associative and commutative: integer addition). */
@@ -62,6 +73,7 @@ public final class StepSums implements Serializable {
     loss += other.loss;
     correct += other.correct;
     count += other.count;
+    maxComputeNanos = Math.max(maxComputeNanos, other.maxComputeNanos);
     return this;
   }
 

@@ -5,7 +5,8 @@ import java.util.SplittableRandom;
 /**
  * A generated classification problem for tests and benchmarks: each class has a random ±1
  * prototype over the features; an example is its class prototype with each feature flipped with
- * probability {@code noise} plus Gaussian jitter. Learnable by a small BNN, not trivially by chance.
+ * probability {@code noise} plus uniform jitter (not Gaussian: {@code nextGaussian} changed between
+ * JDKs, and the generated data must be the same on 17, 21 and 25). Learnable by a small BNN, not trivially by chance.
  */
 public final class SyntheticData {
   private SyntheticData() {}
@@ -26,7 +27,7 @@ public final class SyntheticData {
       y[r] = c;
       for (int j = 0; j < features; j++) {
         float v = proto[c][j] * (rng.nextDouble() < noise ? -1f : 1f);
-        x[r * features + j] = (float) (0.7 * v + 0.3 * rng.nextGaussian());
+        x[r * features + j] = (float) (0.7 * v + 0.5 * (2 * rng.nextDouble() - 1));
       }
     }
     return new RowBlock(rows, features, x, y);

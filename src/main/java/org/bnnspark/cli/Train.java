@@ -1,0 +1,197 @@
+package org.bnnspark.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.bnnspark.spark.DataFormatException;
+import org.bnnspark.spark.DistributedTrainer;
+import org.bnnspark.spark.OutputDir;
+import org.bnnspark.spark.TrainingData;
+import org.bnnspark.train.EpochMetrics;
+import org.bnnspark.train.ModelConfig;
+import org.bnnspark.train.NetworkFile;
+import org.bnnspark.train.RowBlock;
+import org.bnnspark.train.TrainingSpec;
+import org.bnnspark.train.TrainingState;
+
+/** {@code jobs/train.sh}: trains a BNN data-parallel on Spark. */
+public final class Train {
+  static final Args.Option[] OPTIONS = {
+      new Args.Option("--data", "PATH", "training data (for idx: a directory with MNIST-named files)"),
+      new Args.Option("--format", "FMT", "idx (default)"),
+      new Args.Option("--test", "PATH", "test data; for idx defaults to the t10k-* files in --data"),
+      new Args.Option("--config", "FILE", "model/training configuration (default: conf/mnist-quickstart.json)"),
+      new Args.Option("--epochs", "N", "override the configuration's epochs"),
+      new Args.Option("--batch-size", "N", "override the configuration's global batch size"),
+      new Args.Option("--partitions", "N", "training partitions (default: Spark's default parallelism)"),
+      new Args.Option("--seed", "N", "override the configuration's seed"),
+      new Args.Option("--tree-depth", "N", "treeAggregate depth (default: 1 up to 8 partitions, else 2)"),
+      new Args.Option("--keep-checkpoints", "N", "newest checkpoints kept (default 2)"),
+      new Args.Option("--master", "URL", "Spark master (default local[*]; jobs/train.sh passes it to spark-submit)"),
+      new Args.Option("--output", "DIR", "output directory: model.bnn, config.json, metrics.jsonl, checkpoints/"),
+      new Args.Option("--resume", null, "continue from the newest checkpoint in --output"),
+      new Args.Option("--quiet", null, "no per-step progress line"),
+      new Args.Option("--help", null, "this help"),
+  };
+
+  private Train() {}
+
+  public static void main(String[] argv) {
+    JobMain.run(() -> run(argv));
+  }
+
+  static void run(String[] argv) throws IOException {
+    Args a = Args.parse(argv, OPTIONS);
+    if (a.has("--help")) {
+      System.out.print(Args.help("jobs/train.sh --data PATH --output DIR [options]",
+          "Trains a binary neural network (binary weights and activations, STE) data-parallel on Spark\n"
+              + "and prints the test accuracy of the final model as the last line: test_accuracy=0.9876",
+          OPTIONS));
+      return;
+    }
+    String data = a.required("--data");
+    String output = a.required("--output");
+    a.choice("--format", "idx", List.of("idx"));
+    String configFile = a.get("--config", "conf/mnist-quickstart.json");
+
+    SparkConf sconf = new SparkConf().setAppName("bnn-spark train");
+    if (a.has("--master")) {
+      sconf.setMaster(a.get("--master", null));
+    } else if (!sconf.contains("spark.master")) {
+      sconf.setMaster("local[*]");
+    }
+    SparkSession spark = SparkSession.builder().config(sconf).getOrCreate();
+    try {
+      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      Configuration hconf = jsc.hadoopConfiguration();
+      ModelConfig config = ModelConfig.parse(OutputDir.readTextFile(configFile, hconf), configFile);
+      TrainingSpec t = config.training();
+      t = t.withEpochs(a.positiveInt("--epochs", t.epochs())).withBatchSize(a.positiveInt("--batch-size", t.batchSize()))
+          .withSeed(a.longValue("--seed", t.seed()));
+      config = config.withTraining(t);
+      int partitions = a.positiveInt("--partitions", jsc.defaultParallelism());
+
+      String[] trainFiles = TrainingData.idxPair(data, "train", hconf);
+      if (trainFiles == null) {
+        throw new DataFormatException(data + ": no train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz] found");
+      }
+      String[] testFiles = a.has("--test") ? TrainingData.idxPair(a.get("--test", null), "t10k", hconf)
+          : TrainingData.idxPair(data, "t10k", hconf);
+      if (a.has("--test") && testFiles == null) {
+        throw new DataFormatException(a.get("--test", null) + ": no t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz] found");
+      }
+      JavaRDD<RowBlock> train = TrainingData.idx(jsc, trainFiles[0], trainFiles[1], config.network(), partitions);
+      JavaRDD<RowBlock> test = testFiles == null ? null
+          : TrainingData.idx(jsc, testFiles[0], testFiles[1], config.network(), Math.min(partitions, 4));
+
+      OutputDir out = new OutputDir(output, hconf);
+      TrainingState state = new TrainingState(config);
+      List<String> metricLines = new ArrayList<>();
+      if (a.has("--resume")) {
+        List<String> ckpts = out.checkpoints();
+        if (ckpts.isEmpty()) {
+          throw new UsageException("--resume: no checkpoint in " + out.path(OutputDir.CHECKPOINTS));
+        }
+        String newest = ckpts.get(ckpts.size() - 1);
+        try (InputStream in = out.open(newest)) {
+          state = NetworkFile.readCheckpoint(in, out.path(newest).toString(), config);
+        }
+        if (out.exists(OutputDir.METRICS)) {
+          out.readText(OutputDir.METRICS).lines().limit(state.epoch).forEach(metricLines::add);
+        }
+        System.out.println("resuming from " + out.path(newest) + " (epoch " + state.epoch + " done)");
+      } else if (out.exists(OutputDir.MODEL) || !out.checkpoints().isEmpty()) {
+        throw new UsageException(output + " already holds a training run; pass --resume to continue it or choose another --output");
+      }
+      out.writeText(OutputDir.CONFIG, config.text());
+
+      DistributedTrainer trainer = new DistributedTrainer(jsc, train, test, a.positiveInt("--tree-depth", 0));
+      int steps = trainer.stepsPerEpoch(t);
+      System.out.printf(Locale.ROOT, "bnn-spark: %s on %s, %d rows in %d partitions, %d steps/epoch, %d epochs, batch %d; "
+              + "java %s, float kernel %s, binary kernel %s%n",
+          config.name(), jsc.master(), trainer.rows(), partitions, steps, t.epochs(), t.batchSize(),
+          Runtime.version().feature(), org.bnnspark.nn.FloatGemm.best().name(), org.bnnspark.bits.BinaryGemm.best().name());
+      System.out.print(state.network.summary());
+      int keep = a.positiveInt("--keep-checkpoints", 2);
+      Progress progress = a.has("--quiet") ? null : new Progress();
+      OutputDir outDir = out;
+      trainer.train(state, m -> {
+        if (progress != null) {
+          progress.finishLine();
+        }
+        System.out.println(m.toLine());
+        metricLines.add(m.toJson());
+        write(() -> outDir.writeText(OutputDir.METRICS, String.join("\n", metricLines) + "\n"));
+      }, s -> write(() -> {
+        outDir.write(OutputDir.checkpointName(s.epoch), o -> NetworkFile.writeCheckpoint(o, s));
+        List<String> all = outDir.checkpoints();
+        for (int i = 0; i < all.size() - keep; i++) {
+          outDir.delete(all.get(i));
+        }
+      }), progress);
+
+      TrainingState done = state;
+      out.write(OutputDir.MODEL, o -> NetworkFile.writeModel(o, done.config, done.params, done.state));
+      System.out.println("model written to " + out.path(OutputDir.MODEL));
+      if (test != null) {
+        long correct = trainer.validationCorrect(state);
+        long n = test.map(b -> (long) b.rows).fold(0L, Long::sum);
+        System.out.printf(Locale.ROOT, "test_accuracy=%.4f%n", (double) correct / n);
+      }
+    } finally {
+      spark.stop();
+    }
+  }
+
+  private interface IoAction {
+    void run() throws IOException;
+  }
+
+  private static void write(IoAction action) {
+    try {
+      action.run();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** One progress line per epoch, rewritten in place on a terminal. */
+  static final class Progress implements DistributedTrainer.StepListener {
+    private final boolean terminal = System.console() != null;
+    private long lastPrint;
+    private boolean open;
+
+    @Override
+    public void onStep(int epoch, int step, int steps, long examples, double seconds, double loss) {
+      long now = System.nanoTime();
+      if (step != steps && now - lastPrint < (terminal ? 200_000_000L : 15_000_000_000L)) {
+        return;
+      }
+      lastPrint = now;
+      double rate = examples / Math.max(seconds, 1e-9);
+      double eta = seconds / step * (steps - step);
+      String line = String.format(Locale.ROOT, "epoch %d · step %d/%d · %.0f ex/s · loss %.4f · ETA %.0fs",
+          epoch, step, steps, rate, loss, eta);
+      if (terminal) {
+        System.out.print("\r" + line + "   ");
+        open = true;
+      } else if (step != steps) {
+        System.out.println(line);
+      }
+    }
+
+    void finishLine() {
+      if (open) {
+        System.out.println();
+        open = false;
+      }
+    }
+  }
+}

@@ -1,0 +1,99 @@
+package org.bnnspark.nn;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Broadcast-FMA float GEMM on the Vector API: a register tile of 4 rows × 2 vectors of {@code C};
+ * per {@code p} it loads two vectors of row {@code p} of {@code B}, broadcasts four values of
+ * {@code A}, and issues eight lane-wise FMAs. No lane reductions, so every element is the same FMA
+ * chain as in {@link FloatGemm#PORTABLE} (see there for why that matters).
+ */
+final class VectorFloatGemm4x2 extends FloatGemm {
+  static final VectorFloatGemm4x2 INSTANCE = new VectorFloatGemm4x2();
+  private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+  static boolean available() {
+    return S.length() >= 4;
+  }
+
+  @Override
+  public String name() {
+    return "VectorFloatGemm4x2(" + S.vectorBitSize() + "-bit)";
+  }
+
+  @Override
+  public void gemm(int m, int n, int k, float[] a, int aOff, int aRow, int aCol, float[] b, int bOff, int ldb,
+      boolean accumulate, float[] c, int cOff, int ldc) {
+    int lanes = S.length();
+    int wide = 2 * lanes;
+    int jVec = n - n % wide;
+    int mTiles = m - m % 4;
+    // column panels outermost: a panel of B (k × 2 vectors) stays in cache while every row tile uses it
+    for (int j = 0; j < jVec; j += wide) {
+      for (int i = 0; i < mTiles; i += 4) {
+        int a0 = aOff + i * aRow;
+        int a1 = a0 + aRow;
+        int a2 = a1 + aRow;
+        int a3 = a2 + aRow;
+        int c0 = cOff + i * ldc;
+        FloatVector s00, s01, s10, s11, s20, s21, s30, s31;
+        if (accumulate) {
+          s00 = FloatVector.fromArray(S, c, c0 + j);
+          s01 = FloatVector.fromArray(S, c, c0 + j + lanes);
+          s10 = FloatVector.fromArray(S, c, c0 + ldc + j);
+          s11 = FloatVector.fromArray(S, c, c0 + ldc + j + lanes);
+          s20 = FloatVector.fromArray(S, c, c0 + 2 * ldc + j);
+          s21 = FloatVector.fromArray(S, c, c0 + 2 * ldc + j + lanes);
+          s30 = FloatVector.fromArray(S, c, c0 + 3 * ldc + j);
+          s31 = FloatVector.fromArray(S, c, c0 + 3 * ldc + j + lanes);
+        } else {
+          s00 = s01 = s10 = s11 = s20 = s21 = s30 = s31 = FloatVector.zero(S);
+        }
+        for (int p = 0; p < k; p++) {
+          int bp = bOff + p * ldb + j;
+          FloatVector b0 = FloatVector.fromArray(S, b, bp);
+          FloatVector b1 = FloatVector.fromArray(S, b, bp + lanes);
+          int ap = p * aCol;
+          FloatVector x0 = FloatVector.broadcast(S, a[a0 + ap]);
+          FloatVector x1 = FloatVector.broadcast(S, a[a1 + ap]);
+          FloatVector x2 = FloatVector.broadcast(S, a[a2 + ap]);
+          FloatVector x3 = FloatVector.broadcast(S, a[a3 + ap]);
+          s00 = x0.fma(b0, s00);
+          s01 = x0.fma(b1, s01);
+          s10 = x1.fma(b0, s10);
+          s11 = x1.fma(b1, s11);
+          s20 = x2.fma(b0, s20);
+          s21 = x2.fma(b1, s21);
+          s30 = x3.fma(b0, s30);
+          s31 = x3.fma(b1, s31);
+        }
+        s00.intoArray(c, c0 + j);
+        s01.intoArray(c, c0 + j + lanes);
+        s10.intoArray(c, c0 + ldc + j);
+        s11.intoArray(c, c0 + ldc + j + lanes);
+        s20.intoArray(c, c0 + 2 * ldc + j);
+        s21.intoArray(c, c0 + 2 * ldc + j + lanes);
+        s30.intoArray(c, c0 + 3 * ldc + j);
+        s31.intoArray(c, c0 + 3 * ldc + j + lanes);
+      }
+      for (int i = mTiles; i < m; i++) {
+        int ai = aOff + i * aRow;
+        int ci = cOff + i * ldc;
+        FloatVector s0 = accumulate ? FloatVector.fromArray(S, c, ci + j) : FloatVector.zero(S);
+        FloatVector s1 = accumulate ? FloatVector.fromArray(S, c, ci + j + lanes) : FloatVector.zero(S);
+        for (int p = 0; p < k; p++) {
+          int bp = bOff + p * ldb + j;
+          FloatVector x = FloatVector.broadcast(S, a[ai + p * aCol]);
+          s0 = x.fma(FloatVector.fromArray(S, b, bp), s0);
+          s1 = x.fma(FloatVector.fromArray(S, b, bp + lanes), s1);
+        }
+        s0.intoArray(c, ci + j);
+        s1.intoArray(c, ci + j + lanes);
+      }
+    }
+    for (int i = 0; i < m; i++) {
+      chains(i, jVec, n, k, a, aOff, aRow, aCol, b, bOff, ldb, accumulate, c, cOff, ldc);
+    }
+  }
+}

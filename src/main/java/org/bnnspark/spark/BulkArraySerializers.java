@@ -1,0 +1,85 @@
+package org.bnnspark.spark;
+
+import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.Serializer;
+import com.esotericsoftware.kryo.io.Input;
+import com.esotericsoftware.kryo.io.Output;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import org.bnnspark.train.StepSums;
+
+/**
+ * Kryo serializers for the two objects every training step ships (parameters out, gradient sums
+ * back): their arrays go through as one bulk byte copy each. Kryo's own array serializers write
+ * element by element into a small buffer, which at a few MB per step was a large share of the
+ * step's time.
+ */
+final class BulkArraySerializers {
+  private BulkArraySerializers() {}
+
+  static void writeFloats(Output out, float[] a) {
+    ByteBuffer b = ByteBuffer.allocate(a.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    b.asFloatBuffer().put(a);
+    out.writeInt(a.length);
+    out.writeBytes(b.array());
+  }
+
+  static float[] readFloats(Input in) {
+    int n = in.readInt();
+    float[] a = new float[n];
+    ByteBuffer.wrap(in.readBytes(n * 4)).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(a);
+    return a;
+  }
+
+  static void writeLongs(Output out, long[] a) {
+    ByteBuffer b = ByteBuffer.allocate(a.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+    b.asLongBuffer().put(a);
+    out.writeInt(a.length);
+    out.writeBytes(b.array());
+  }
+
+  static void readLongs(Input in, long[] into) {
+    ByteBuffer.wrap(in.readBytes(into.length * 8)).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(into);
+  }
+
+  static final class Snapshot extends Serializer<ParamsSnapshot> {
+    @Override
+    public void write(Kryo kryo, Output out, ParamsSnapshot s) {
+      writeFloats(out, s.params);
+      writeFloats(out, s.state);
+    }
+
+    @Override
+    public ParamsSnapshot read(Kryo kryo, Input in, Class<ParamsSnapshot> type) {
+      return new ParamsSnapshot(readFloats(in), readFloats(in));
+    }
+  }
+
+  static final class Sums extends Serializer<StepSums> {
+    @Override
+    public void write(Kryo kryo, Output out, StepSums s) {
+      out.writeInt(s.stats.length);
+      writeLongs(out, s.grad);
+      writeLongs(out, s.stats);
+      out.writeLong(s.loss);
+      out.writeLong(s.correct);
+      out.writeLong(s.count);
+      out.writeLong(s.maxComputeNanos);
+    }
+
+    @Override
+    public StepSums read(Kryo kryo, Input in, Class<StepSums> type) {
+      int stats = in.readInt();
+      int grad = in.readInt();
+      StepSums s = new StepSums(grad, stats);
+      readLongs(in, s.grad);
+      in.readInt();
+      readLongs(in, s.stats);
+      s.loss = in.readLong();
+      s.correct = in.readLong();
+      s.count = in.readLong();
+      s.maxComputeNanos = in.readLong();
+      return s;
+    }
+  }
+}

@@ -1,0 +1,115 @@
+package org.bnnspark.spark;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileContext;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Options;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * A job's output directory on any Hadoop file system. Every file is written to a hidden temporary
+ * name in the same directory and renamed into place (replacing an older version atomically where
+ * the file system can), so a crash mid-write never leaves a half-written model, metrics file or
+ * checkpoint under its final name, and never damages the previous one.
+ */
+public final class OutputDir {
+  public static final String MODEL = "model.bnn";
+  public static final String CONFIG = "config.json";
+  public static final String METRICS = "metrics.jsonl";
+  public static final String CHECKPOINTS = "checkpoints";
+
+  private final Path root;
+  private final Configuration conf;
+  private final FileSystem fs;
+
+  public OutputDir(String dir, Configuration conf) throws IOException {
+    this.root = new Path(dir);
+    this.conf = conf;
+    this.fs = root.getFileSystem(conf);
+  }
+
+  public Path path(String name) {
+    return new Path(root, name);
+  }
+
+  public boolean exists(String name) throws IOException {
+    return fs.exists(path(name));
+  }
+
+  /** Something that writes a file's content. */
+  public interface Writer {
+    void write(OutputStream out) throws IOException;
+  }
+
+  /** Writes {@code name} atomically: temp file, then rename over any older version. */
+  public void write(String name, Writer writer) throws IOException {
+    Path target = path(name);
+    Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
+    fs.mkdirs(target.getParent());
+    try (OutputStream out = fs.create(tmp, false)) {
+      writer.write(out);
+    } catch (IOException | RuntimeException e) {
+      fs.delete(tmp, false);
+      throw e;
+    }
+    FileContext.getFileContext(target.toUri(), conf).rename(tmp, target, Options.Rename.OVERWRITE);
+  }
+
+  public void writeText(String name, String text) throws IOException {
+    write(name, out -> out.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+  }
+
+  public InputStream open(String name) throws IOException {
+    return fs.open(path(name));
+  }
+
+  public String readText(String name) throws IOException {
+    try (FSDataInputStream in = fs.open(path(name))) {
+      ByteArrayOutputStream b = new ByteArrayOutputStream();
+      in.transferTo(b);
+      return b.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+  }
+
+  public static String checkpointName(int epoch) {
+    return CHECKPOINTS + "/" + String.format("epoch-%04d.ckpt", epoch);
+  }
+
+  /** Checkpoint names, oldest first (temporary files of an interrupted write are not listed). */
+  public List<String> checkpoints() throws IOException {
+    List<String> out = new ArrayList<>();
+    Path dir = path(CHECKPOINTS);
+    if (!fs.exists(dir)) {
+      return out;
+    }
+    for (FileStatus st : fs.listStatus(dir)) {
+      String n = st.getPath().getName();
+      if (n.matches("epoch-\\d{4,}\\.ckpt")) {
+        out.add(CHECKPOINTS + "/" + n);
+      }
+    }
+    out.sort(null);
+    return out;
+  }
+
+  public void delete(String name) throws IOException {
+    fs.delete(path(name), false);
+  }
+
+  /** Reads a whole small file through the Hadoop FileSystem API (for configuration files). */
+  public static String readTextFile(String file, Configuration conf) throws IOException {
+    Path p = new Path(file);
+    try (FSDataInputStream in = p.getFileSystem(conf).open(p)) {
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+  }
+}
