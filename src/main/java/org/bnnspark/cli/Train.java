@@ -37,6 +37,7 @@ public final class Train {
       new Args.Option("--master", "URL", "Spark master (default local[*]; jobs/train.sh passes it to spark-submit)"),
       new Args.Option("--output", "DIR", "output directory: model.bnn, config.json, metrics.jsonl, checkpoints/"),
       new Args.Option("--resume", null, "continue from the newest checkpoint in --output"),
+      new Args.Option("--stop-after", "N", "stop after epoch N (the schedule still spans --epochs); finish with --resume"),
       new Args.Option("--quiet", null, "no per-step progress line"),
       new Args.Option("--help", null, "this help"),
   };
@@ -135,7 +136,11 @@ public final class Train {
         for (int i = 0; i < all.size() - keep; i++) {
           outDir.delete(all.get(i));
         }
-      }), progress);
+      }), progress, a.positiveInt("--stop-after", Integer.MAX_VALUE));
+      if (state.epoch < t.epochs()) {
+        System.out.println("stopped after epoch " + state.epoch + " of " + t.epochs() + "; continue with --resume");
+        return;
+      }
 
       TrainingState done = state;
       out.write(OutputDir.MODEL, o -> NetworkFile.writeModel(o, done.config, done.params, done.state));

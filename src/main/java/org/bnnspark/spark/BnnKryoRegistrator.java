@@ -27,6 +27,7 @@ public final class BnnKryoRegistrator implements KryoRegistrator {
     kryo.register(java.lang.Long.class);
     kryo.register(java.lang.Integer.class);
     kryo.register(java.util.ArrayList.class);
+    kryo.register(java.util.List[].class); // RDD.glom() of cached blocks (tests, notebooks)
     kryo.register(java.util.Collections.singletonList(0).getClass());
   }
 }

@@ -187,9 +187,15 @@ public final class DistributedTrainer {
    */
   public void train(TrainingState s, Consumer<EpochMetrics> onEpoch, Consumer<TrainingState> onCheckpoint,
       StepListener progress) {
+    train(s, onEpoch, onCheckpoint, progress, Integer.MAX_VALUE);
+  }
+
+  /** As above, but returns once {@code stopAfterEpoch} epochs are complete. */
+  public void train(TrainingState s, Consumer<EpochMetrics> onEpoch, Consumer<TrainingState> onCheckpoint,
+      StepListener progress, int stopAfterEpoch) {
     TrainingSpec t = s.config.training();
     int steps = stepsPerEpoch(t);
-    while (s.epoch < t.epochs()) {
+    while (s.epoch < Math.min(t.epochs(), stopAfterEpoch)) {
       int epoch = s.epoch;
       long start = System.nanoTime();
       long computeNanos = 0;

@@ -1,0 +1,96 @@
+package org.bnnspark.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** jobs/train.sh end to end through spark-submit semantics (SparkSubmit on the laid-out classpath). */
+class TrainJobIT {
+  @TempDir
+  static Path tmp;
+  static Path data;
+  static Path config;
+
+  @BeforeAll
+  static void data() throws Exception {
+    data = TestData.write(tmp.resolve("idx"), 1200, 300, true);
+    config = tmp.resolve("test.json");
+    Files.writeString(config, TestData.CONFIG);
+  }
+
+  private static JobRunner.Result train(String master, String out, String... extra) throws Exception {
+    List<String> args = new java.util.ArrayList<>(List.of("--data", data.toString(), "--config", config.toString(),
+        "--partitions", "2", "--master", master, "--output", out, "--quiet"));
+    args.addAll(List.of(extra));
+    JobRunner.Result r = JobRunner.train(args.toArray(new String[0]));
+    assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
+    return r;
+  }
+
+  @Test
+  void localOneAndTwoThreadsGiveByteIdenticalModelsAndPrintTestAccuracyLast() throws Exception {
+    JobRunner.Result one = train("local[1]", tmp.resolve("l1").toString());
+    train("local[2]", tmp.resolve("l2").toString());
+    assertArrayEquals(Files.readAllBytes(tmp.resolve("l1/model.bnn")), Files.readAllBytes(tmp.resolve("l2/model.bnn")));
+    assertTrue(one.lastLine().matches("test_accuracy=0\\.\\d{4}"), one.lastLine());
+    double acc = Double.parseDouble(one.lastLine().substring("test_accuracy=".length()));
+    assertTrue(acc > 0.8, "4 classes, chance 0.25: got " + acc);
+    List<String> metrics = Files.readAllLines(tmp.resolve("l1/metrics.jsonl"));
+    assertEquals(2, metrics.size());
+    assertTrue(metrics.get(1).contains("\"flip_ratio\":") && metrics.get(1).contains("\"examples_per_second\":"), metrics.get(1));
+    assertEquals(TestData.CONFIG, Files.readString(tmp.resolve("l1/config.json")));
+  }
+
+  @Test
+  void resumeFromTheHalfwayCheckpointEndsWithTheSameModel() throws Exception {
+    Path straight = tmp.resolve("straight");
+    Path halves = tmp.resolve("halves");
+    train("local[2]", straight.toString(), "--epochs", "4");
+    JobRunner.Result first = train("local[2]", halves.toString(), "--epochs", "4", "--stop-after", "2");
+    assertTrue(first.stdout().contains("continue with --resume"));
+    assertFalse(Files.exists(halves.resolve("model.bnn")));
+    JobRunner.Result second = train("local[2]", halves.toString(), "--epochs", "4", "--resume");
+    assertTrue(second.stdout().contains("resuming from"), second.stdout());
+    assertArrayEquals(Files.readAllBytes(straight.resolve("model.bnn")), Files.readAllBytes(halves.resolve("model.bnn")));
+    assertEquals(Files.readAllLines(straight.resolve("metrics.jsonl")).size(), Files.readAllLines(halves.resolve("metrics.jsonl")).size());
+  }
+
+  @Test
+  void badInputFailsWithOneLineNamingTheFileAndWritesNoModel() throws Exception {
+    Path bad = tmp.resolve("bad");
+    Files.createDirectories(bad);
+    Path images = bad.resolve("train-images-idx3-ubyte");
+    TestData.write(tmp.resolve("good"), 100, 10, false);
+    Files.copy(tmp.resolve("good/train-images-idx3-ubyte"), images);
+    Files.copy(tmp.resolve("good/train-labels-idx1-ubyte"), bad.resolve("train-labels-idx1-ubyte"));
+    try (RandomAccessFile f = new RandomAccessFile(images.toFile(), "rw")) {
+      f.setLength(f.length() - 100); // truncated
+    }
+    JobRunner.Result r = JobRunner.train("--data", bad.toString(), "--config", config.toString(), "--output",
+        tmp.resolve("bad-out").toString());
+    assertEquals(1, r.exitCode());
+    String error = r.stderr().lines().filter(l -> l.startsWith("error: ")).findFirst().orElse("");
+    assertTrue(error.contains(images.toString()) && error.contains("but the file has"), r.stderr());
+    assertFalse(Files.exists(tmp.resolve("bad-out/model.bnn")));
+
+    JobRunner.Result usage = JobRunner.train("--data", bad.toString(), "--epochs", "zero", "--output", "x");
+    assertEquals(2, usage.exitCode());
+    assertTrue(usage.stderr().contains("error: option --epochs: expected a positive integer, got 'zero'"), usage.stderr());
+
+    JobRunner.Result help = JobRunner.train("--help");
+    assertEquals(0, help.exitCode());
+    for (String option : List.of("--data", "--format", "--test", "--config", "--epochs", "--batch-size", "--partitions",
+        "--seed", "--master", "--output", "--resume")) {
+      assertTrue(help.stdout().contains(option), "--help must document " + option);
+    }
+  }
+}
