@@ -17,6 +17,17 @@ final class VectorFloatGemm4x2 extends FloatGemm {
     return S.length() >= 4;
   }
 
+  private static final ThreadLocal<float[]> PANEL = ThreadLocal.withInitial(() -> new float[0]);
+
+  private static float[] panel(int size) {
+    float[] p = PANEL.get();
+    if (p.length < size) {
+      p = new float[size];
+      PANEL.set(p);
+    }
+    return p;
+  }
+
   @Override
   public String name() {
     return "VectorFloatGemm4x2(" + S.vectorBitSize() + "-bit)";
@@ -29,8 +40,14 @@ final class VectorFloatGemm4x2 extends FloatGemm {
     int wide = 2 * lanes;
     int jVec = n - n % wide;
     int mTiles = m - m % 4;
-    // column panels outermost: a panel of B (k × 2 vectors) stays in cache while every row tile uses it
+    float[] panel = panel(k * wide);
+    // column panels outermost: a panel of B (k × 2 vectors), copied to consecutive memory so the
+    // p loop streams it instead of striding ldb floats (a TLB miss per p on wide matrices), stays
+    // in cache while every row tile uses it
     for (int j = 0; j < jVec; j += wide) {
+      for (int p = 0; p < k; p++) {
+        System.arraycopy(b, bOff + p * ldb + j, panel, p * wide, wide);
+      }
       for (int i = 0; i < mTiles; i += 4) {
         int a0 = aOff + i * aRow;
         int a1 = a0 + aRow;
@@ -51,9 +68,9 @@ final class VectorFloatGemm4x2 extends FloatGemm {
           s00 = s01 = s10 = s11 = s20 = s21 = s30 = s31 = FloatVector.zero(S);
         }
         for (int p = 0; p < k; p++) {
-          int bp = bOff + p * ldb + j;
-          FloatVector b0 = FloatVector.fromArray(S, b, bp);
-          FloatVector b1 = FloatVector.fromArray(S, b, bp + lanes);
+          int bp = p * wide;
+          FloatVector b0 = FloatVector.fromArray(S, panel, bp);
+          FloatVector b1 = FloatVector.fromArray(S, panel, bp + lanes);
           int ap = p * aCol;
           FloatVector x0 = FloatVector.broadcast(S, a[a0 + ap]);
           FloatVector x1 = FloatVector.broadcast(S, a[a1 + ap]);
@@ -83,10 +100,10 @@ final class VectorFloatGemm4x2 extends FloatGemm {
         FloatVector s0 = accumulate ? FloatVector.fromArray(S, c, ci + j) : FloatVector.zero(S);
         FloatVector s1 = accumulate ? FloatVector.fromArray(S, c, ci + j + lanes) : FloatVector.zero(S);
         for (int p = 0; p < k; p++) {
-          int bp = bOff + p * ldb + j;
+          int bp = p * wide;
           FloatVector x = FloatVector.broadcast(S, a[ai + p * aCol]);
-          s0 = x.fma(FloatVector.fromArray(S, b, bp), s0);
-          s1 = x.fma(FloatVector.fromArray(S, b, bp + lanes), s1);
+          s0 = x.fma(FloatVector.fromArray(S, panel, bp), s0);
+          s1 = x.fma(FloatVector.fromArray(S, panel, bp + lanes), s1);
         }
         s0.intoArray(c, ci + j);
         s1.intoArray(c, ci + j + lanes);
