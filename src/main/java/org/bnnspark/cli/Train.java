@@ -13,6 +13,7 @@ import org.apache.spark.sql.SparkSession;
 import org.bnnspark.spark.DataFormatException;
 import org.bnnspark.spark.DistributedTrainer;
 import org.bnnspark.spark.OutputDir;
+import org.bnnspark.spark.TabularData;
 import org.bnnspark.spark.TrainingData;
 import org.bnnspark.train.EpochMetrics;
 import org.bnnspark.train.ModelConfig;
@@ -25,8 +26,11 @@ import org.bnnspark.train.TrainingState;
 public final class Train {
   static final Args.Option[] OPTIONS = {
       new Args.Option("--data", "PATH", "training data (for idx: a directory with MNIST-named files)"),
-      new Args.Option("--format", "FMT", "idx (default)"),
-      new Args.Option("--test", "PATH", "test data; for idx defaults to the t10k-* files in --data"),
+      new Args.Option("--format", "FMT", "idx (default), csv, libsvm or parquet"),
+      new Args.Option("--test", "PATH", "test data in the same format; for idx defaults to the t10k-* files in --data"),
+      new Args.Option("--label-col", "C", "label column: 0-based index for csv (default 0), name for parquet (default label)"),
+      new Args.Option("--features-col", "NAME", "parquet features column, ML Vector or array<float|double> (default features)"),
+      new Args.Option("--csv-header", null, "csv files start with a header line"),
       new Args.Option("--config", "FILE", "model/training configuration (default: conf/mnist-quickstart.json)"),
       new Args.Option("--epochs", "N", "override the configuration's epochs"),
       new Args.Option("--batch-size", "N", "override the configuration's global batch size"),
@@ -59,7 +63,7 @@ public final class Train {
     }
     String data = a.required("--data");
     String output = a.required("--output");
-    a.choice("--format", "idx", List.of("idx"));
+    String format = a.choice("--format", "idx", List.of("idx", "csv", "libsvm", "parquet"));
     String configFile = a.get("--config", "conf/mnist-quickstart.json");
 
     SparkConf sconf = new SparkConf().setAppName("bnn-spark train");
@@ -79,18 +83,25 @@ public final class Train {
       config = config.withTraining(t);
       int partitions = a.positiveInt("--partitions", jsc.defaultParallelism());
 
-      String[] trainFiles = TrainingData.idxPair(data, "train", hconf);
-      if (trainFiles == null) {
-        throw new DataFormatException(data + ": no train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz] found");
+      JavaRDD<RowBlock> train;
+      JavaRDD<RowBlock> test;
+      if (format.equals("idx")) {
+        String[] trainFiles = TrainingData.idxPair(data, "train", hconf);
+        if (trainFiles == null) {
+          throw new DataFormatException(data + ": no train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz] found");
+        }
+        String[] testFiles = a.has("--test") ? TrainingData.idxPair(a.get("--test", null), "t10k", hconf)
+            : TrainingData.idxPair(data, "t10k", hconf);
+        if (a.has("--test") && testFiles == null) {
+          throw new DataFormatException(a.get("--test", null) + ": no t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz] found");
+        }
+        train = TrainingData.idx(jsc, trainFiles[0], trainFiles[1], config.network(), partitions);
+        test = testFiles == null ? null : TrainingData.idx(jsc, testFiles[0], testFiles[1], config.network(), Math.min(partitions, 4));
+      } else {
+        TabularData.Options options = tabularOptions(a, format);
+        train = tabular(spark, jsc, format, data, config, partitions, options);
+        test = a.has("--test") ? tabular(spark, jsc, format, a.get("--test", null), config, Math.min(partitions, 4), options) : null;
       }
-      String[] testFiles = a.has("--test") ? TrainingData.idxPair(a.get("--test", null), "t10k", hconf)
-          : TrainingData.idxPair(data, "t10k", hconf);
-      if (a.has("--test") && testFiles == null) {
-        throw new DataFormatException(a.get("--test", null) + ": no t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz] found");
-      }
-      JavaRDD<RowBlock> train = TrainingData.idx(jsc, trainFiles[0], trainFiles[1], config.network(), partitions);
-      JavaRDD<RowBlock> test = testFiles == null ? null
-          : TrainingData.idx(jsc, testFiles[0], testFiles[1], config.network(), Math.min(partitions, 4));
 
       OutputDir out = new OutputDir(output, hconf);
       TrainingState state = new TrainingState(config);
@@ -114,6 +125,9 @@ public final class Train {
       out.writeText(OutputDir.CONFIG, config.text());
 
       DistributedTrainer trainer = new DistributedTrainer(jsc, train, test, a.positiveInt("--tree-depth", 0));
+      if (trainer.rows() == 0) {
+        throw new DataFormatException(data + ": no training rows");
+      }
       int steps = trainer.stepsPerEpoch(t);
       System.out.printf(Locale.ROOT, "bnn-spark: %s on %s, %d rows in %d partitions, %d steps/epoch, %d epochs, batch %d; "
               + "java %s, float kernel %s, binary kernel %s%n",
@@ -153,6 +167,25 @@ public final class Train {
     } finally {
       spark.stop();
     }
+  }
+
+  static TabularData.Options tabularOptions(Args a, String format) {
+    if (format.equals("csv")) {
+      int column;
+      try {
+        column = Integer.parseInt(a.get("--label-col", "0"));
+      } catch (NumberFormatException e) {
+        throw new UsageException("option --label-col: for csv, a 0-based column index, got '" + a.get("--label-col", null) + "'");
+      }
+      return new TabularData.Options(column, a.has("--csv-header"), "label", "features");
+    }
+    return new TabularData.Options(0, false, a.get("--label-col", "label"), a.get("--features-col", "features"));
+  }
+
+  static JavaRDD<RowBlock> tabular(SparkSession spark, JavaSparkContext jsc, String format, String path, ModelConfig config,
+      int partitions, TabularData.Options options) {
+    return format.equals("parquet") ? TabularData.parquet(spark, path, config.network(), partitions, options)
+        : TabularData.text(jsc, path, format, config.network(), partitions, options);
   }
 
   private interface IoAction {

@@ -18,6 +18,12 @@ public final class BnnKryoRegistrator implements KryoRegistrator {
     kryo.register(ParamsSnapshot.class, new BulkArraySerializers.Snapshot());
     // broadcast once per job, so Java serialization of the Writable inside is fine here
     kryo.register(HadoopConf.class, new com.esotericsoftware.kryo.serializers.JavaSerializer());
+    kryo.register(LabeledRow.class);
+    kryo.register(scala.Tuple2.class); // (row key, row) in the readers' ordering shuffle
+    // ML vectors in Parquet feature columns and in the Pipeline API
+    kryo.register(org.apache.spark.ml.linalg.VectorUDT.class);
+    kryo.register(org.apache.spark.ml.linalg.DenseVector.class);
+    kryo.register(org.apache.spark.ml.linalg.SparseVector.class);
     kryo.register(float[].class);
     kryo.register(double[].class);
     kryo.register(int[].class);
@@ -29,5 +35,29 @@ public final class BnnKryoRegistrator implements KryoRegistrator {
     kryo.register(java.util.ArrayList.class);
     kryo.register(java.util.List[].class); // RDD.glom() of cached blocks (tests, notebooks)
     kryo.register(java.util.Collections.singletonList(0).getClass());
+    // Spark SQL ships schemas as task results (Parquet footers are read by a job when a data set
+    // has several files); they must be registered too when registration is required
+    for (String name : SQL_TYPES) {
+      try {
+        kryo.register(Class.forName(name));
+      } catch (ClassNotFoundException e) {
+        throw new IllegalStateException("Spark SQL class " + name + " is missing", e);
+      }
+    }
   }
+
+  private static final String[] SQL_TYPES = {
+      "org.apache.spark.sql.types.StructType", "org.apache.spark.sql.types.StructField",
+      "[Lorg.apache.spark.sql.types.StructField;", "[Lorg.apache.spark.sql.types.StructType;",
+      "org.apache.spark.sql.types.Metadata", "[Lorg.apache.spark.sql.types.Metadata;",
+      "org.apache.spark.sql.types.DataType", "[Lorg.apache.spark.sql.types.DataType;",
+      "org.apache.spark.sql.types.ArrayType", "org.apache.spark.sql.types.MapType",
+      "org.apache.spark.sql.types.DecimalType",
+      "org.apache.spark.sql.types.IntegerType$", "org.apache.spark.sql.types.LongType$",
+      "org.apache.spark.sql.types.ShortType$", "org.apache.spark.sql.types.ByteType$",
+      "org.apache.spark.sql.types.FloatType$", "org.apache.spark.sql.types.DoubleType$",
+      "org.apache.spark.sql.types.BooleanType$", "org.apache.spark.sql.types.StringType",
+      "org.apache.spark.sql.types.StringType$", "org.apache.spark.sql.types.BinaryType$",
+      "org.apache.spark.sql.types.NullType$",
+  };
 }

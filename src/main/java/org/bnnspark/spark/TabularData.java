@@ -1,0 +1,171 @@
+package org.bnnspark.spark;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.hadoop.io.LongWritable;
+import org.apache.hadoop.io.Text;
+import org.apache.hadoop.mapreduce.InputSplit;
+import org.apache.hadoop.mapreduce.lib.input.FileSplit;
+import org.apache.hadoop.mapreduce.lib.input.TextInputFormat;
+import org.apache.spark.HashPartitioner;
+import org.apache.spark.api.java.JavaNewHadoopRDD;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.storage.StorageLevel;
+import org.bnnspark.nn.NetworkSpec;
+import org.bnnspark.train.RowBlock;
+import scala.Tuple2;
+
+/**
+ * CSV, LibSVM and Parquet inputs, read through Spark (so through the Hadoop FileSystem API), into
+ * cached {@link RowBlock} partitions.
+ *
+ * <p>Every row gets a key that orders it within its input ({@code hash(file) << 40 | byte offset} for
+ * text, Spark's monotonically increasing id for Parquet); rows are hash-partitioned by that key and
+ * sorted within each partition. Partition contents and order then depend only on the input and the
+ * partition count, never on the order shuffle blocks arrive in — which the deterministic batch plan
+ * needs.
+ */
+public final class TabularData {
+  private TabularData() {}
+
+  /** Reading options: the label column (0-based index for CSV, name for Parquet), features column, CSV header. */
+  public record Options(int csvLabelColumn, boolean csvHeader, String labelColumn, String featuresColumn) implements java.io.Serializable {
+    public static Options defaults() {
+      return new Options(0, false, "label", "features");
+    }
+  }
+
+  public static JavaRDD<RowBlock> text(JavaSparkContext jsc, String path, String format, NetworkSpec spec, int partitions,
+      Options options) {
+    JavaNewHadoopRDD<LongWritable, Text> lines = (JavaNewHadoopRDD<LongWritable, Text>) jsc.newAPIHadoopFile(path,
+        TextInputFormat.class, LongWritable.class, Text.class, jsc.hadoopConfiguration());
+    boolean csv = format.equals("csv");
+    JavaRDD<Tuple2<Long, LabeledRow>> rows = lines.mapPartitionsWithInputSplit(
+        (InputSplit split, Iterator<Tuple2<LongWritable, Text>> it) -> {
+          String file = ((FileSplit) split).getPath().toString();
+          long fileKey = ((long) file.hashCode() & 0xFFFFFFL) << 40;
+          List<Tuple2<Long, LabeledRow>> out = new ArrayList<>();
+          while (it.hasNext()) {
+            Tuple2<LongWritable, Text> t = it.next();
+            long offset = t._1().get();
+            String line = t._2().toString();
+            if (line.isBlank() || (csv && options.csvHeader() && offset == 0)) {
+              continue;
+            }
+            String where = file + " (line at byte " + offset + ")";
+            LabeledRow row = csv ? RowParsers.csv(line, where, options.csvLabelColumn(), spec) : RowParsers.libsvm(line, where, spec);
+            out.add(new Tuple2<>(fileKey | offset, row));
+          }
+          return out.iterator();
+        }, false);
+    return toBlocks(JavaPairRDD.fromJavaRDD(rows), partitions, path, spec);
+  }
+
+  public static JavaRDD<RowBlock> parquet(SparkSession spark, String path, NetworkSpec spec, int partitions, Options options) {
+    Dataset<Row> df = spark.read().parquet(path);
+    DataType featuresType = null;
+    for (StructField f : df.schema().fields()) {
+      if (f.name().equals(options.featuresColumn())) {
+        featuresType = f.dataType();
+      }
+    }
+    if (featuresType == null || !java.util.Arrays.asList(df.columns()).contains(options.labelColumn())) {
+      throw new DataFormatException(path + ": expected columns '" + options.featuresColumn() + "' and '"
+          + options.labelColumn() + "', found " + String.join(", ", df.columns()));
+    }
+    boolean vector = featuresType.typeName().equals("vector");
+    if (!vector && !(featuresType instanceof ArrayType)) {
+      throw new DataFormatException(path + ": column '" + options.featuresColumn() + "' is " + featuresType.simpleString()
+          + "; expected an ML Vector or array<float|double>");
+    }
+    String labelCol = options.labelColumn();
+    JavaRDD<Tuple2<Long, LabeledRow>> rows = df
+        .select(functions.monotonically_increasing_id().as("_row"), functions.input_file_name().as("_file"),
+            functions.col(labelCol).cast("double").as("_label"), functions.col(options.featuresColumn()).as("_features"))
+        .javaRDD().map(r -> {
+          long id = r.getLong(0);
+          String where = r.getString(1) + " (row id " + id + ")";
+          if (r.isNullAt(2) || r.isNullAt(3)) {
+            throw new DataFormatException(where + ": missing label or features");
+          }
+          int label = RowParsers.checkLabel(r.getDouble(2), where + ": column '" + labelCol + "'", spec.classes());
+          float[] x = new float[spec.inputSize()];
+          int n;
+          if (vector) {
+            Vector v = (Vector) r.get(3);
+            n = v.size();
+            check(n, spec, where);
+            for (int i = 0; i < n; i++) {
+              x[i] = scale(v.apply(i), spec, where, i);
+            }
+          } else {
+            List<Object> values = r.getList(3);
+            n = values.size();
+            check(n, spec, where);
+            for (int i = 0; i < n; i++) {
+              Object o = values.get(i);
+              if (o == null) {
+                throw new DataFormatException(where + ": feature " + (i + 1) + " is null");
+              }
+              x[i] = scale(((Number) o).doubleValue(), spec, where, i);
+            }
+          }
+          return new Tuple2<>(id, new LabeledRow(label, x));
+        });
+    return toBlocks(JavaPairRDD.fromJavaRDD(rows), partitions, path, spec);
+  }
+
+  private static void check(int n, NetworkSpec spec, String where) {
+    if (n != spec.inputSize()) {
+      throw new DataFormatException(where + ": " + n + " features, but the network's input_size is " + spec.inputSize());
+    }
+  }
+
+  private static float scale(double v, NetworkSpec spec, String where, int i) {
+    if (!Double.isFinite(v)) {
+      throw new DataFormatException(where + ": feature " + (i + 1) + " is " + v);
+    }
+    return spec.scaleInput(v);
+  }
+
+  private static JavaRDD<RowBlock> toBlocks(JavaPairRDD<Long, LabeledRow> keyed, int partitions, String path, NetworkSpec spec) {
+    int f = spec.inputSize();
+    JavaRDD<RowBlock> blocks = keyed.repartitionAndSortWithinPartitions(new HashPartitioner(partitions)).mapPartitions(it -> {
+      List<RowBlock> out = new ArrayList<>();
+      List<LabeledRow> buffer = new ArrayList<>();
+      while (it.hasNext()) {
+        buffer.add(it.next()._2());
+        if (buffer.size() == TrainingData.BLOCK_ROWS) {
+          out.add(stack(buffer, f));
+          buffer.clear();
+        }
+      }
+      if (!buffer.isEmpty()) {
+        out.add(stack(buffer, f));
+      }
+      return out.iterator();
+    });
+    return blocks.setName(path).persist(StorageLevel.MEMORY_AND_DISK());
+  }
+
+  private static RowBlock stack(List<LabeledRow> rows, int f) {
+    float[] x = new float[rows.size() * f];
+    int[] y = new int[rows.size()];
+    for (int r = 0; r < rows.size(); r++) {
+      System.arraycopy(rows.get(r).features, 0, x, r * f, f);
+      y[r] = rows.get(r).label;
+    }
+    return new RowBlock(rows.size(), f, x, y);
+  }
+}
