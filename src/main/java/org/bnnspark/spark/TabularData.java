@@ -73,7 +73,12 @@ public final class TabularData {
   }
 
   public static JavaRDD<RowBlock> parquet(SparkSession spark, String path, NetworkSpec spec, int partitions, Options options) {
-    Dataset<Row> df = spark.read().parquet(path);
+    return dataset(spark.read().parquet(path), path, spec, partitions, options);
+  }
+
+  /** Any DataFrame with a label column and an ML Vector or array features column ({@code source} names it in errors). */
+  public static JavaRDD<RowBlock> dataset(Dataset<Row> df, String source, NetworkSpec spec, int partitions, Options options) {
+    String path = source;
     DataType featuresType = null;
     for (StructField f : df.schema().fields()) {
       if (f.name().equals(options.featuresColumn())) {

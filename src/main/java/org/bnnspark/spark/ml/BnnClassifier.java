@@ -1,0 +1,166 @@
+package org.bnnspark.spark.ml;
+
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.ml.Estimator;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.LongParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.param.ParamValidators;
+import org.apache.spark.ml.util.Identifiable$;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.types.StructType;
+import org.bnnspark.spark.DistributedTrainer;
+import org.bnnspark.spark.TabularData;
+import org.bnnspark.train.ModelConfig;
+import org.bnnspark.train.RowBlock;
+import org.bnnspark.train.TrainingSpec;
+import org.bnnspark.train.TrainingState;
+
+/**
+ * Spark ML Estimator for a binary neural network: validates and wires its Params, then delegates
+ * to {@link DistributedTrainer} — the same trainer {@code jobs/train.sh} runs.
+ *
+ * <pre>
+ *   BnnClassifier bnn = new BnnClassifier().setConfig(Files.readString(Path.of("conf/mnist-quickstart.json")))
+ *       .setEpochs(3).setNumPartitions(2);
+ *   BnnClassificationModel model = bnn.fit(train);            // label + features (Vector or array) columns
+ *   model.transform(test)                                      // + rawPrediction, probability, prediction
+ * </pre>
+ * Params left unset take the configuration's values (epochs, batch size, seed).
+ */
+public final class BnnClassifier extends Estimator<BnnClassificationModel> {
+  private final String uid;
+  private final Param<String> config;
+  private final Param<String> featuresCol;
+  private final Param<String> labelCol;
+  private final IntParam epochs;
+  private final IntParam batchSize;
+  private final LongParam seed;
+  private final IntParam numPartitions;
+
+  public BnnClassifier() {
+    this(Identifiable$.MODULE$.randomUID("bnn"));
+  }
+
+  public BnnClassifier(String uid) {
+    this.uid = uid;
+    config = new Param<>(this, "config", "model/training configuration (JSON text, as in conf/*.json)");
+    featuresCol = new Param<>(this, "featuresCol", "features column: ML Vector or array<float|double>");
+    labelCol = new Param<>(this, "labelCol", "label column: class index 0..classes-1");
+    epochs = new IntParam(this, "epochs", "epochs (default: the configuration's)", ParamValidators.gt(0));
+    batchSize = new IntParam(this, "batchSize", "global batch size (default: the configuration's)", ParamValidators.gt(0));
+    seed = new LongParam(this, "seed", "random seed (default: the configuration's)");
+    numPartitions = new IntParam(this, "numPartitions", "training partitions (default: Spark's default parallelism)",
+        ParamValidators.gt(0));
+    setDefault(featuresCol, "features");
+    setDefault(labelCol, "label");
+  }
+
+  public Param<String> config() {
+    return config;
+  }
+
+  public Param<String> featuresCol() {
+    return featuresCol;
+  }
+
+  public Param<String> labelCol() {
+    return labelCol;
+  }
+
+  public IntParam epochs() {
+    return epochs;
+  }
+
+  public IntParam batchSize() {
+    return batchSize;
+  }
+
+  public LongParam seed() {
+    return seed;
+  }
+
+  public IntParam numPartitions() {
+    return numPartitions;
+  }
+
+  public BnnClassifier setConfig(String json) {
+    return (BnnClassifier) set(config, json);
+  }
+
+  public BnnClassifier setFeaturesCol(String c) {
+    return (BnnClassifier) set(featuresCol, c);
+  }
+
+  public BnnClassifier setLabelCol(String c) {
+    return (BnnClassifier) set(labelCol, c);
+  }
+
+  public BnnClassifier setEpochs(int e) {
+    return (BnnClassifier) set(epochs, e);
+  }
+
+  public BnnClassifier setBatchSize(int b) {
+    return (BnnClassifier) set(batchSize, b);
+  }
+
+  public BnnClassifier setSeed(long s) {
+    return (BnnClassifier) set(seed, s);
+  }
+
+  public BnnClassifier setNumPartitions(int n) {
+    return (BnnClassifier) set(numPartitions, n);
+  }
+
+  @Override
+  public String uid() {
+    return uid;
+  }
+
+  @Override
+  public BnnClassificationModel fit(Dataset<?> dataset) {
+    if (!isDefined(config)) {
+      throw new IllegalArgumentException("BnnClassifier: set the configuration first (setConfig with the text of a conf/*.json file)");
+    }
+    ModelConfig cfg = ModelConfig.parse($(config), uid + ".config");
+    TrainingSpec t = cfg.training();
+    if (isDefined(epochs)) {
+      t = t.withEpochs((Integer) $(epochs));
+    }
+    if (isDefined(batchSize)) {
+      t = t.withBatchSize((Integer) $(batchSize));
+    }
+    if (isDefined(seed)) {
+      t = t.withSeed((Long) $(seed));
+    }
+    cfg = cfg.withTraining(t);
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
+    int partitions = isDefined(numPartitions) ? (Integer) $(numPartitions) : jsc.defaultParallelism();
+    JavaRDD<RowBlock> rows = TabularData.dataset(dataset.toDF(), "BnnClassifier input", cfg.network(), partitions,
+        new TabularData.Options(0, false, $(labelCol), $(featuresCol)));
+    try {
+      TrainingState state = new TrainingState(cfg);
+      new DistributedTrainer(jsc, rows, null, 0).train(state, m -> { }, s -> { }, null);
+      return new BnnClassificationModel(uid, cfg, state.params, state.state).setFeaturesCol($(featuresCol)).setParent(this);
+    } finally {
+      rows.unpersist(false);
+    }
+  }
+
+  @Override
+  public StructType transformSchema(StructType schema) {
+    java.util.List<String> names = java.util.Arrays.asList(schema.fieldNames());
+    if (!names.contains($(featuresCol)) || !names.contains($(labelCol))) {
+      throw new IllegalArgumentException("BnnClassifier needs columns '" + $(featuresCol) + "' and '" + $(labelCol)
+          + "', the input has " + names);
+    }
+    return schema;
+  }
+
+  @Override
+  public BnnClassifier copy(ParamMap extra) {
+    return (BnnClassifier) defaultCopy(extra);
+  }
+}
