@@ -13,7 +13,6 @@ import org.apache.spark.api.java.JavaNewHadoopRDD;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -106,42 +105,10 @@ public final class TabularData {
           }
           int label = RowParsers.checkLabel(r.getDouble(2), where + ": column '" + labelCol + "'", spec.classes());
           float[] x = new float[spec.inputSize()];
-          int n;
-          if (vector) {
-            Vector v = (Vector) r.get(3);
-            n = v.size();
-            check(n, spec, where);
-            for (int i = 0; i < n; i++) {
-              x[i] = scale(v.apply(i), spec, where, i);
-            }
-          } else {
-            List<Object> values = r.getList(3);
-            n = values.size();
-            check(n, spec, where);
-            for (int i = 0; i < n; i++) {
-              Object o = values.get(i);
-              if (o == null) {
-                throw new DataFormatException(where + ": feature " + (i + 1) + " is null");
-              }
-              x[i] = scale(((Number) o).doubleValue(), spec, where, i);
-            }
-          }
+          FeatureValues.read(r.get(3), spec, x, 0, where);
           return new Tuple2<>(id, new LabeledRow(label, x));
         });
     return toBlocks(JavaPairRDD.fromJavaRDD(rows), partitions, path, spec);
-  }
-
-  private static void check(int n, NetworkSpec spec, String where) {
-    if (n != spec.inputSize()) {
-      throw new DataFormatException(where + ": " + n + " features, but the network's input_size is " + spec.inputSize());
-    }
-  }
-
-  private static float scale(double v, NetworkSpec spec, String where, int i) {
-    if (!Double.isFinite(v)) {
-      throw new DataFormatException(where + ": feature " + (i + 1) + " is " + v);
-    }
-    return spec.scaleInput(v);
   }
 
   private static JavaRDD<RowBlock> toBlocks(JavaPairRDD<Long, LabeledRow> keyed, int partitions, String path, NetworkSpec spec) {

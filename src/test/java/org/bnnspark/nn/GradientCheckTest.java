@@ -58,36 +58,37 @@ class GradientCheckTest {
     float[] dx = new float[x.length];
     layer.backward(ctx, x, y, c, dx, N);
 
-    double h = 1e-2;
-    double[] numX = new double[x.length];
-    double[] anaX = new double[x.length];
-    for (int i = 0; i < x.length; i++) {
-      float keep = x[i];
-      x[i] = (float) (keep + h);
-      double up = objective(layer, params, state, x, c, training);
-      x[i] = (float) (keep - h);
-      double down = objective(layer, params, state, x, c, training);
-      x[i] = keep;
-      numX[i] = (up - down) / (2 * h);
-      anaX[i] = dx[i];
-    }
-    assertTrue(relError(anaX, numX) < 1e-3, layer.describe() + " dx rel error " + relError(anaX, numX));
-
-    double[] numP = new double[params.length];
-    double[] anaP = new double[params.length];
-    for (int i = 0; i < params.length; i++) {
-      float keep = params[i];
-      params[i] = (float) (keep + h);
-      double up = objective(layer, params, state, x, c, training);
-      params[i] = (float) (keep - h);
-      double down = objective(layer, params, state, x, c, training);
-      params[i] = keep;
-      numP[i] = (up - down) / (2 * h);
-      anaP[i] = grad[i];
-    }
+    java.util.function.DoubleSupplier f = () -> objective(layer, params, state, x, c, training);
+    double errX = relError(toDouble(dx), centralDifferences(x, f));
+    assertTrue(errX < 1e-3, layer.describe() + " dx rel error " + errX);
     if (params.length > 0) {
-      assertTrue(relError(anaP, numP) < 1e-3, layer.describe() + " dparams rel error " + relError(anaP, numP));
+      double errP = relError(toDouble(grad), centralDifferences(params, f));
+      assertTrue(errP < 1e-3, layer.describe() + " dparams rel error " + errP);
     }
+  }
+
+  /** d f / d v[i] for every i, by central differences with step 1e-2 (f reads v). */
+  static double[] centralDifferences(float[] v, java.util.function.DoubleSupplier f) {
+    double h = 1e-2;
+    double[] out = new double[v.length];
+    for (int i = 0; i < v.length; i++) {
+      float keep = v[i];
+      v[i] = (float) (keep + h);
+      double up = f.getAsDouble();
+      v[i] = (float) (keep - h);
+      double down = f.getAsDouble();
+      v[i] = keep;
+      out[i] = (up - down) / (2 * h);
+    }
+    return out;
+  }
+
+  static double[] toDouble(float[] a) {
+    double[] d = new double[a.length];
+    for (int i = 0; i < a.length; i++) {
+      d[i] = a[i];
+    }
+    return d;
   }
 
   @Test
@@ -200,20 +201,9 @@ class GradientCheckTest {
     float[] dz = new float[z.length];
     int[] hits = new int[1];
     SoftmaxCrossEntropy.lossAndGradient(z, labels, 0, N, k, dz, hits);
-    double h = 1e-2;
-    double[] num = new double[z.length];
-    double[] ana = new double[z.length];
-    for (int i = 0; i < z.length; i++) {
-      float keep = z[i];
-      z[i] = (float) (keep + h);
-      double up = SoftmaxCrossEntropy.lossAndGradient(z, labels, 0, N, k, new float[z.length], hits);
-      z[i] = (float) (keep - h);
-      double down = SoftmaxCrossEntropy.lossAndGradient(z, labels, 0, N, k, new float[z.length], hits);
-      z[i] = keep;
-      num[i] = (up - down) / (2 * h);
-      ana[i] = dz[i];
-    }
-    assertTrue(relError(ana, num) < 1e-3, "softmax CE rel error " + relError(ana, num));
+    double err = relError(toDouble(dz), centralDifferences(z,
+        () -> SoftmaxCrossEntropy.lossAndGradient(z, labels, 0, N, k, new float[z.length], hits)));
+    assertTrue(err < 1e-3, "softmax CE rel error " + err);
   }
 
   @Test
@@ -234,19 +224,8 @@ class GradientCheckTest {
     int[] labels = {0, 1, 2, 1, 0};
     float[] grad = new float[params.length];
     net.trainBatch(params, state, x, labels, N, grad, new double[state.length]);
-    double h = 1e-2;
-    double[] num = new double[params.length];
-    double[] ana = new double[params.length];
-    for (int i = 0; i < params.length; i++) {
-      float keep = params[i];
-      params[i] = (float) (keep + h);
-      double up = net.trainBatch(params, state, x, labels, N, new float[params.length], new double[state.length]).lossSum();
-      params[i] = (float) (keep - h);
-      double down = net.trainBatch(params, state, x, labels, N, new float[params.length], new double[state.length]).lossSum();
-      params[i] = keep;
-      num[i] = (up - down) / (2 * h);
-      ana[i] = grad[i];
-    }
-    assertTrue(relError(ana, num) < 1e-3, "network rel error " + relError(ana, num));
+    double err = relError(toDouble(grad), centralDifferences(params,
+        () -> net.trainBatch(params, state, x, labels, N, new float[params.length], new double[state.length]).lossSum()));
+    assertTrue(err < 1e-3, "network rel error " + err);
   }
 }

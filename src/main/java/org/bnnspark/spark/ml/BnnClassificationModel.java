@@ -7,7 +7,6 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.Model;
-import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.VectorUDT;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.ml.param.Param;
@@ -20,6 +19,7 @@ import org.apache.spark.sql.types.StructType;
 import org.bnnspark.nn.Network;
 import org.bnnspark.nn.NetworkSpec;
 import org.bnnspark.nn.SoftmaxCrossEntropy;
+import org.bnnspark.spark.FeatureValues;
 import org.bnnspark.spark.ParamsSnapshot;
 import org.bnnspark.train.ModelConfig;
 
@@ -103,7 +103,7 @@ public final class BnnClassificationModel extends Model<BnnClassificationModel> 
       if (batch.size() == BATCH || !rows.hasNext()) {
         int n = batch.size();
         for (int r = 0; r < n; r++) {
-          features(batch.get(r).get(column), spec, x, r * f);
+          FeatureValues.read(batch.get(r).get(column), spec, x, r * f, "row " + r + " of a batch");
         }
         net.predictLogits(p.params, p.state, x, n, logits);
         for (int r = 0; r < n; r++) {
@@ -131,27 +131,6 @@ public final class BnnClassificationModel extends Model<BnnClassificationModel> 
       }
     }
     return out.iterator();
-  }
-
-  private static void features(Object value, NetworkSpec spec, float[] x, int off) {
-    int f = spec.inputSize();
-    if (value instanceof Vector v) {
-      if (v.size() != f) {
-        throw new IllegalArgumentException("features have " + v.size() + " values, the network expects " + f);
-      }
-      for (int i = 0; i < f; i++) {
-        x[off + i] = spec.scaleInput(v.apply(i));
-      }
-    } else {
-      List<?> values = value instanceof scala.collection.Seq<?> s ? scala.jdk.javaapi.CollectionConverters.asJava(s)
-          : (List<?>) value;
-      if (values.size() != f) {
-        throw new IllegalArgumentException("features have " + values.size() + " values, the network expects " + f);
-      }
-      for (int i = 0; i < f; i++) {
-        x[off + i] = spec.scaleInput(((Number) values.get(i)).doubleValue());
-      }
-    }
   }
 
   @Override
