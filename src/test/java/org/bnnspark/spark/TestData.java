@@ -85,6 +85,22 @@ final class TestData {
     }
   }
 
+  /** The IDX pair {@code prefix-*} of {@code dir} rewritten as CSV lines {@code label,p1,…,p64}. */
+  static Path csvFromIdx(Path dir, String prefix, Path csv) throws IOException {
+    byte[] pix = Files.readAllBytes(dir.resolve(prefix + "-images-idx3-ubyte"));
+    byte[] lab = Files.readAllBytes(dir.resolve(prefix + "-labels-idx1-ubyte"));
+    StringBuilder sb = new StringBuilder();
+    for (int r = 0; r < lab.length - 8; r++) {
+      sb.append(lab[8 + r]);
+      for (int j = 0; j < SIDE * SIDE; j++) {
+        sb.append(',').append(pix[16 + r * SIDE * SIDE + j] & 0xFF);
+      }
+      sb.append('\n');
+    }
+    Files.writeString(csv, sb.toString());
+    return csv;
+  }
+
   private static OutputStream open(Path p, boolean gzip) throws IOException {
     OutputStream raw = Files.newOutputStream(p);
     return gzip ? new GZIPOutputStream(raw) : raw;

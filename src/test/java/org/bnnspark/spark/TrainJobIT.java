@@ -65,6 +65,19 @@ class TrainJobIT {
   }
 
   @Test
+  void csvInputTrainsThroughTheSameJob() throws Exception {
+    Path idx = TestData.write(tmp.resolve("plain"), 1200, 300, false);
+    Path train = TestData.csvFromIdx(idx, "train", tmp.resolve("train.csv"));
+    Path test = TestData.csvFromIdx(idx, "t10k", tmp.resolve("test.csv"));
+    JobRunner.Result r = JobRunner.train("--format", "csv", "--data", train.toString(), "--test", test.toString(),
+        "--config", config.toString(), "--partitions", "2", "--master", "local[2]", "--output", tmp.resolve("csv-out").toString(),
+        "--quiet");
+    assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
+    assertTrue(r.lastLine().startsWith("test_accuracy="), r.lastLine());
+    assertTrue(Double.parseDouble(r.lastLine().substring("test_accuracy=".length())) > 0.8, r.lastLine());
+  }
+
+  @Test
   void badInputFailsWithOneLineNamingTheFileAndWritesNoModel() throws Exception {
     Path bad = tmp.resolve("bad");
     Files.createDirectories(bad);
