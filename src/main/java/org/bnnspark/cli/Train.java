@@ -161,8 +161,7 @@ public final class Train {
       System.out.println("model written to " + out.path(OutputDir.MODEL));
       if (test != null) {
         long correct = trainer.validationCorrect(state);
-        long n = test.map(b -> (long) b.rows).fold(0L, Long::sum);
-        System.out.printf(Locale.ROOT, "test_accuracy=%.4f%n", (double) correct / n);
+        System.out.printf(Locale.ROOT, "test_accuracy=%.4f%n", (double) correct / trainer.validationRows());
       }
     } finally {
       spark.stop();

@@ -80,8 +80,7 @@ public final class TrainingBench {
       }, s -> { }, null);
       double ourSeconds = metrics.stream().mapToDouble(EpochMetrics::seconds).sum();
       double ourWall = (System.nanoTime() - t0) / 1e9;
-      long testRows = test.map(b -> (long) b.rows).fold(0L, Long::sum);
-      double ourAcc = (double) trainer.validationCorrect(state) / testRows;
+      double ourAcc = (double) trainer.validationCorrect(state) / trainer.validationRows();
       double ourRate = metrics.stream().mapToDouble(EpochMetrics::examplesPerSecond).average().orElse(0);
 
       int iterations = a.has("--mllib-iterations") ? Integer.parseInt(a.get("--mllib-iterations", "100")) : 100;

@@ -42,7 +42,7 @@ public enum Quantizer {
 
   /** Forward: the sign every part of the project agrees on. */
   public float forward(float x) {
-    return x >= 0f ? 1f : -1f;
+    return org.bnnspark.bits.BitPacking.sign(x);
   }
 
   /** d forward / dx as the straight-through estimator defines it. */

@@ -69,6 +69,11 @@ public final class DistributedTrainer {
     return rows;
   }
 
+  /** Rows of the held-out set (0 without one), counted once when the trainer was built. */
+  public long validationRows() {
+    return validationRows;
+  }
+
   public int stepsPerEpoch(TrainingSpec t) {
     return BatchPlan.stepsPerEpoch(rows, t.batchSize());
   }
