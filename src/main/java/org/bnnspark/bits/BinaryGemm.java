@@ -63,21 +63,29 @@ public abstract class BinaryGemm {
       int rows = Math.min(chunk, m - i0);
       gemm(a, aOff + i0 * words, rows, b, bOff, n, words, bits, scratch, 0, n);
       for (int r = 0; r < rows; r++) {
-        int rowOut = outOff + (i0 + r) * outWords;
-        for (int w = 0; w < outWords; w++) {
-          long word = 0L;
-          int j0 = w << 6;
-          int jEnd = Math.min(n, j0 + 64);
-          for (int j = j0; j < jEnd; j++) {
-            int dot = scratch[r * n + j];
-            boolean plus = flip[j] ? dot <= threshold[j] : dot >= threshold[j];
-            if (plus) {
-              word |= 1L << (j - j0);
-            }
-          }
-          out[rowOut + w] = word;
+        packThresholded(scratch, r * n, n, threshold, flip, out, outOff + (i0 + r) * outWords);
+      }
+    }
+  }
+
+  /**
+   * Packs the thresholded signs of {@code n} integer dots {@code dots[dOff…]} into {@code words(n)}
+   * longs at {@code out[outOff]}: bit j is +1 when {@code dot ≥ threshold[j]}, or {@code dot ≤
+   * threshold[j]} where {@code flip[j]}.
+   */
+  public static void packThresholded(int[] dots, int dOff, int n, int[] threshold, boolean[] flip, long[] out, int outOff) {
+    for (int w = 0, words = BitPacking.words(n); w < words; w++) {
+      long word = 0L;
+      int j0 = w << 6;
+      int jEnd = Math.min(n, j0 + 64);
+      for (int j = j0; j < jEnd; j++) {
+        int dot = dots[dOff + j];
+        boolean plus = flip[j] ? dot <= threshold[j] : dot >= threshold[j];
+        if (plus) {
+          word |= 1L << (j - j0);
         }
       }
+      out[outOff + w] = word;
     }
   }
 

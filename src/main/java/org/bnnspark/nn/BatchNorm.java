@@ -71,11 +71,11 @@ public final class BatchNorm extends Layer {
       int m = stateOffset;
       int v = stateOffset + f;
       for (int j = 0; j < f; j++) {
-        invStd[j] = (float) (1.0 / Math.sqrt(ctx.state[v + j] + epsilon));
+        invStd[j] = invStd(ctx.state[v + j], epsilon);
         for (int r = 0; r < n; r++) {
           float h = (x[r * f + j] - ctx.state[m + j]) * invStd[j];
           xhat[r * f + j] = h;
-          y[r * f + j] = p[g + j] * h + p[b + j];
+          y[r * f + j] = normalize(x[r * f + j], ctx.state[m + j], invStd[j], p[g + j], p[b + j]);
         }
       }
       return;
@@ -112,6 +112,32 @@ public final class BatchNorm extends Layer {
         y[i] = p[g + j] * h + p[b + j];
       }
     }
+  }
+
+  /** {@code 1/√(σ² + ε)} as inference computes it (the packed model stores this value). */
+  public static float invStd(float variance, float epsilon) {
+    return (float) (1.0 / Math.sqrt(variance + epsilon));
+  }
+
+  /**
+   * Inference-mode output for one value: {@code γ·((x − μ)·invStd) + β}, in this order of float
+   * operations. The packed model evaluates this same function (to fold it into integer thresholds
+   * and for float outputs), so both agree bit for bit.
+   */
+  public static float normalize(float x, float mean, float invStd, float gamma, float beta) {
+    return gamma * ((x - mean) * invStd) + beta;
+  }
+
+  /** Inference-mode parameters per feature: {@code [mean, invStd, γ, β]}, each {@code features} long. */
+  public float[][] inferenceParameters(float[] params, float[] state) {
+    int f = outSize;
+    float[] mean = java.util.Arrays.copyOfRange(state, stateOffset, stateOffset + f);
+    float[] inv = new float[f];
+    for (int j = 0; j < f; j++) {
+      inv[j] = invStd(state[stateOffset + f + j], epsilon);
+    }
+    return new float[][] {mean, inv, java.util.Arrays.copyOfRange(params, paramOffset, paramOffset + f),
+        java.util.Arrays.copyOfRange(params, paramOffset + f, paramOffset + 2 * f)};
   }
 
   @Override

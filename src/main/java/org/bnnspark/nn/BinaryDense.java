@@ -77,6 +77,16 @@ public final class BinaryDense extends Dense {
     }
   }
 
+  /** ±1: the binarized latent weights, {@code out × in}. */
+  @Override
+  public float[] inferenceWeights(float[] params) {
+    float[] w = new float[weightCount()];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = kernelQuantizer.forward(params[paramOffset + i]);
+    }
+    return w;
+  }
+
   @Override
   public void clipLatent(float[] params) {
     for (int i = paramOffset, end = paramOffset + weightCount(); i < end; i++) {

@@ -66,7 +66,7 @@ public class Dense extends Layer {
     }
     // y = x · Wᵀ as x (n × in) times Wᵀ (in × out, materialized row-major so the kernel streams its rows)
     transpose(effectiveWeights(ctx), effectiveOffset(), outSize, inSize, transposed);
-    GEMM.gemm(n, outSize, inSize, x, 0, inSize, 1, transposed, 0, outSize, false, y, 0, outSize);
+    product(x, n, inSize, transposed, outSize, y);
     if (bias) {
       int b = paramOffset + weightCount();
       for (int r = 0; r < n; r++) {
@@ -105,13 +105,32 @@ public class Dense extends Layer {
 
   private static final FloatGemm GEMM = FloatGemm.best();
 
+  /**
+   * {@code y (n × out) = x (n × in) · wT (in × out)}: the forward product, shared with the packed
+   * model's float layers so that both compute the same FMA chains.
+   */
+  public static void product(float[] x, int n, int in, float[] wT, int out, float[] y) {
+    GEMM.gemm(n, out, in, x, 0, in, 1, wT, 0, out, false, y, 0, out);
+  }
+
+  /** The weights the forward uses, {@code out × in} row-major (±1 for a binary layer). */
+  public float[] inferenceWeights(float[] params) {
+    return java.util.Arrays.copyOfRange(params, paramOffset, paramOffset + weightCount());
+  }
+
+  /** The bias, or null without one. */
+  public float[] biasValues(float[] params) {
+    int b = paramOffset + weightCount();
+    return bias ? java.util.Arrays.copyOfRange(params, b, b + outSize) : null;
+  }
+
   /** {@code dW (out × in) [+]= dyᵀ (out × n) · x (n × in)}: dyᵀ is read through strides, not copied. */
   private void addWeightGradient(float[] dy, float[] x, int n, float[] dw, int dwOff, boolean accumulate) {
     GEMM.gemm(outSize, inSize, n, dy, 0, 1, outSize, x, 0, inSize, accumulate, dw, dwOff, inSize);
   }
 
   /** {@code dst (cols × rows) = transpose of src (rows × cols)}, in cache-sized tiles. */
-  static void transpose(float[] src, int srcOff, int rows, int cols, float[] dst) {
+  public static void transpose(float[] src, int srcOff, int rows, int cols, float[] dst) {
     final int tile = 32;
     for (int r0 = 0; r0 < rows; r0 += tile) {
       int r1 = Math.min(rows, r0 + tile);

@@ -9,9 +9,13 @@ public final class HardTanh extends Layer {
   @Override
   public void forward(Context ctx, float[] x, float[] y, int n) {
     for (int i = 0, end = n * outSize; i < end; i++) {
-      float v = x[i];
-      y[i] = v > 1f ? 1f : (v < -1f ? -1f : v);
+      y[i] = apply(x[i]);
     }
+  }
+
+  /** {@code clip(v, −1, 1)}: the one definition the training graph and the packed model share. */
+  public static float apply(float v) {
+    return v > 1f ? 1f : (v < -1f ? -1f : v);
   }
 
   @Override

@@ -9,7 +9,7 @@ import java.util.List;
  * <pre>
  *   "network": {
  *     "input_size": 784,
- *     "input_range": [0, 255],     // raw features are mapped linearly onto [−1, 1]; omit to use them as they are
+ *     "input_range": [0, 255],     // raw features are clipped to this range and quantized to 8 bits on (−1, 1); omit to use them as they are
  *     "classes": 10,
  *     "layers": [ {"type": "binary_dense", "units": 512}, {"type": "batch_norm"}, {"type": "sign"}, ... ]
  *   }
@@ -45,11 +45,39 @@ public record NetworkSpec(int inputSize, double inputLow, double inputHigh, int 
         : new NetworkSpec(inputSize, range[0], range[1], classes, layers);
   }
 
-  /** Maps a raw feature value onto the network's input scale. */
+  /** Number of levels a ranged input is quantized to (8 bits, as pixels). */
+  public static final int INPUT_LEVELS = 256;
+
+  /** Whether raw features are declared on a range and quantized to {@link #INPUT_LEVELS} levels. */
+  public boolean quantizedInput() {
+    return !Double.isNaN(inputLow);
+  }
+
+  /**
+   * Maps a raw feature value onto the network's input scale. Without an input range the value is
+   * used as it is. With one, it is clipped into the range, quantized to a level
+   * {@code q ∈ [0, 255]} and mapped to {@code x = (2q − 255) / 256} — odd multiples of 2⁻⁸ in
+   * (−1, 1). Every such {@code x} is exact in float, and so is every partial sum of {@code x·(±1)}
+   * over fewer than 65,536 inputs; the first binary layer's float product therefore equals the
+   * integer {@code Σ (2q − 255)·w} / 256 exactly, whatever the summation order — which lets the
+   * packed model compute it with integers and still agree with the training graph bit for bit.
+   */
   public float scaleInput(double raw) {
-    if (Double.isNaN(inputLow)) {
+    if (!quantizedInput()) {
       return (float) raw;
     }
-    return (float) (2 * (raw - inputLow) / (inputHigh - inputLow) - 1);
+    double t = (raw - inputLow) / (inputHigh - inputLow);
+    int q = (int) Math.round(Math.min(1.0, Math.max(0.0, t)) * (INPUT_LEVELS - 1));
+    return levelValue(q);
+  }
+
+  /** The input value of quantization level {@code q}: {@code (2q − 255) / 256}. */
+  public static float levelValue(int q) {
+    return (2 * q - (INPUT_LEVELS - 1)) / (float) INPUT_LEVELS;
+  }
+
+  /** The level of an input value produced by {@link #scaleInput} (exact inverse of {@link #levelValue}). */
+  public static int level(float x) {
+    return Math.round(x * (INPUT_LEVELS / 2f) + (INPUT_LEVELS - 1) / 2f);
   }
 }

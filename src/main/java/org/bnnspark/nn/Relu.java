@@ -9,8 +9,13 @@ public final class Relu extends Layer {
   @Override
   public void forward(Context ctx, float[] x, float[] y, int n) {
     for (int i = 0, end = n * outSize; i < end; i++) {
-      y[i] = Math.max(x[i], 0f);
+      y[i] = apply(x[i]);
     }
+  }
+
+  /** {@code max(v, 0)}: shared with the packed model. */
+  public static float apply(float v) {
+    return Math.max(v, 0f);
   }
 
   @Override

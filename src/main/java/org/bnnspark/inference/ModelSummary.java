@@ -1,0 +1,94 @@
+package org.bnnspark.inference;
+
+import java.util.Locale;
+import org.bnnspark.inference.PackedModel.Representation;
+
+/**
+ * A per-stage account of a packed model in the spirit of {@code larq.models.summary}: parameters
+ * by precision, memory packed vs. the float32 model of the same architecture, multiply-accumulates
+ * by precision, compression ratio.
+ */
+public final class ModelSummary {
+  private ModelSummary() {}
+
+  /** Totals over all stages. */
+  public record Totals(long binaryWeights, long floatParams, long thresholds, long packedBytes, long float32Bytes,
+      long binaryMacs, long levelMacs, long floatMacs) {
+    public double compression() {
+      return (double) float32Bytes / packedBytes;
+    }
+  }
+
+  public static Totals totals(PackedModel m) {
+    long[] t = new long[8];
+    for (int s = 0; s < m.stages().size(); s++) {
+      long[] r = row(m, s);
+      for (int i = 0; i < t.length; i++) {
+        t[i] += r[i];
+      }
+    }
+    return new Totals(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]);
+  }
+
+  /** {binary weights, float params, thresholds, packed bytes, float32 bytes, binary MACs, 8×1-bit MACs, float MACs}. */
+  private static long[] row(PackedModel m, int s) {
+    PackedStage st = m.stages().get(s);
+    long weights = st.linear() == PackedStage.Linear.NONE ? 0 : (long) st.in() * st.out();
+    long binary = st.linear() == PackedStage.Linear.BINARY ? weights : 0;
+    long floats = st.linear() == PackedStage.Linear.REAL ? weights : 0;
+    for (PointwiseOp op : st.ops()) {
+      floats += op.parameterCount();
+    }
+    long thresholds = st.folded() ? st.out() : 0;
+    // packed: weight rows padded to whole words, a 4-byte threshold and a 1-byte direction per neuron
+    long packedBytes = (st.binaryWeights() == null ? 0 : 8L * st.binaryWeights().length) + 4 * floats + 5 * thresholds;
+    // the training graph stores every weight as float32, and a folded stage's BN as 4 floats per neuron
+    long float32Bytes = 4 * (weights + (st.folded() ? 4L * st.out() : 0)) + 4 * (floats - (st.linear() == PackedStage.Linear.REAL ? weights : 0));
+    Representation input = m.stageInput(s);
+    boolean integer = st.linear() == PackedStage.Linear.BINARY && PackedModel.integerDotValue(input, st.in()) != null;
+    long binaryMacs = integer && input == Representation.BITS ? weights : 0;
+    long levelMacs = integer && input == Representation.LEVELS ? weights : 0;
+    long floatMacs = integer ? 0 : weights;
+    return new long[] {binary, floats, thresholds, packedBytes, float32Bytes, binaryMacs, levelMacs, floatMacs};
+  }
+
+  /** The printed table. */
+  public static String describe(PackedModel m) {
+    StringBuilder sb = new StringBuilder();
+    sb.append(String.format(Locale.ROOT, "packed model '%s': %d inputs (%s), %d classes, %d stages%n", m.name(), m.inputSize(),
+        m.quantizedInput() ? "8-bit levels of [" + m.inputLow() + ", " + m.inputHigh() + "]" : "float", m.classes(),
+        m.stages().size()));
+    String head = "%-3s %-34s %-6s %12s %10s %8s %12s %12s %12s %12s %12s%n";
+    sb.append(String.format(Locale.ROOT, head, "#", "stage", "input", "1-bit w", "float p", "thresh", "packed B",
+        "float32 B", "1-bit MACs", "8x1 MACs", "float MACs"));
+    for (int s = 0; s < m.stages().size(); s++) {
+      PackedStage st = m.stages().get(s);
+      long[] r = row(m, s);
+      sb.append(String.format(Locale.ROOT, "%-3d %-34s %-6s %12d %10d %8d %12d %12d %12d %12d %12d%n", s, describe(st),
+          m.stageInput(s).name().toLowerCase(Locale.ROOT), r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]));
+    }
+    Totals t = totals(m);
+    sb.append(String.format(Locale.ROOT, head, "", "total", "", t.binaryWeights(), t.floatParams(), t.thresholds(),
+        t.packedBytes(), t.float32Bytes(), t.binaryMacs(), t.levelMacs(), t.floatMacs()));
+    sb.append(String.format(Locale.ROOT, "memory: %s packed vs %s as float32 — %.1fx smaller%n", bytes(t.packedBytes()),
+        bytes(t.float32Bytes()), t.compression()));
+    return sb.toString();
+  }
+
+  private static String describe(PackedStage st) {
+    String linear = switch (st.linear()) {
+      case BINARY -> "binary " + st.in() + "→" + st.out();
+      case REAL -> "float " + st.in() + "→" + st.out();
+      case NONE -> "pointwise " + st.out();
+    };
+    String tail = st.folded() ? " · threshold → bits" : (st.ops().length > 0 ? " · " + java.util.Arrays.toString(st.ops()) : "")
+        + (st.signOut() ? " · sign → bits" : "");
+    return linear + tail;
+  }
+
+  private static String bytes(long b) {
+    return b >= 1 << 20 ? String.format(Locale.ROOT, "%.2f MiB", b / 1048576.0)
+        : b >= 1 << 10 ? String.format(Locale.ROOT, "%.1f KiB", b / 1024.0) : b + " B";
+  }
+
+}

@@ -1,0 +1,230 @@
+package org.bnnspark.inference;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.bnnspark.bits.BitPacking;
+import org.bnnspark.nn.BatchNorm;
+import org.bnnspark.nn.BinaryDense;
+import org.bnnspark.nn.Dense;
+import org.bnnspark.nn.HardTanh;
+import org.bnnspark.nn.Layer;
+import org.bnnspark.nn.Network;
+import org.bnnspark.nn.NetworkSpec;
+import org.bnnspark.nn.Relu;
+import org.bnnspark.nn.SignActivation;
+
+/**
+ * A trained network compiled for inference: immutable, compact, and exact.
+ *
+ * <p>Binary layers keep only their packed ±1 weights (64 per {@code long}); a hidden binary layer
+ * with its BatchNorm and sign becomes one integer threshold per neuron, so between the first and
+ * the last layer nothing but XNOR, popcount and integer compares runs. The edges:
+ * <ul>
+ *   <li><b>Input.</b> With an {@code input_range} the inputs are 8-bit levels (see {@link
+ *       NetworkSpec#scaleInput}); a first binary layer computes {@code Σ (2q − 255)·w} in integers,
+ *       skipping zero levels, and folds into thresholds like a hidden layer. This is exact — the
+ *       training graph's float sum of those dyadic values has no rounding at all — and cheaper than
+ *       8 bit-planes through the XNOR kernel, because real inputs such as pixels are mostly zero.
+ *       Without a range the first layer runs the training graph's own float product.</li>
+ *   <li><b>Output.</b> The last layer's integer dots go through the graph's float operations (e.g. the
+ *       final BatchNorm) to logits identical to the training graph's.</li>
+ * </ul>
+ * Build one with {@link #compile}; run it with a per-thread {@link PackedScorer}; store it with
+ * {@link PackedModelFile}.
+ */
+public final class PackedModel {
+  /** How a stage's input is represented at run time. */
+  public enum Representation {
+    /** Floats on the network's input scale, or the previous stage's float output. */
+    FLOAT,
+    /** Packed ±1 bits from a preceding sign. */
+    BITS,
+    /** The network's quantized input levels {@code q ∈ [0, 255]}. */
+    LEVELS
+  }
+
+  /** Largest input width whose level sums stay exact in float (|Σ| · 2⁸ < 2²⁴). */
+  static final int MAX_EXACT_LEVEL_INPUTS = 65_536;
+
+  private final String name;
+  private final int inputSize;
+  private final int classes;
+  private final double inputLow;
+  private final double inputHigh;
+  private final List<PackedStage> stages;
+  private final Representation[] stageInputs;
+  private final String sourceConfig;
+
+  public PackedModel(String name, int inputSize, int classes, double inputLow, double inputHigh, List<PackedStage> stages,
+      String sourceConfig) {
+    this.name = name;
+    this.inputSize = inputSize;
+    this.classes = classes;
+    this.inputLow = inputLow;
+    this.inputHigh = inputHigh;
+    this.stages = List.copyOf(stages);
+    this.sourceConfig = sourceConfig;
+    this.stageInputs = new Representation[stages.size()];
+    Representation rep = quantizedInput() ? Representation.LEVELS : Representation.FLOAT;
+    int width = inputSize;
+    for (int i = 0; i < stages.size(); i++) {
+      PackedStage s = stages.get(i);
+      if (s.in() != width) {
+        throw new IllegalArgumentException("stage " + i + " takes " + s.in() + " inputs but receives " + width);
+      }
+      stageInputs[i] = rep;
+      rep = s.signOut() ? Representation.BITS : Representation.FLOAT;
+      width = s.out();
+    }
+    if (width != classes) {
+      throw new IllegalArgumentException("the last stage has " + width + " outputs for " + classes + " classes");
+    }
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public int inputSize() {
+    return inputSize;
+  }
+
+  public int classes() {
+    return classes;
+  }
+
+  public double inputLow() {
+    return inputLow;
+  }
+
+  public double inputHigh() {
+    return inputHigh;
+  }
+
+  public boolean quantizedInput() {
+    return !Double.isNaN(inputLow);
+  }
+
+  public List<PackedStage> stages() {
+    return stages;
+  }
+
+  /** The representation stage {@code i} receives. */
+  public Representation stageInput(int i) {
+    return stageInputs[i];
+  }
+
+  /** The configuration text of the training run this model was compiled from (provenance). */
+  public String sourceConfig() {
+    return sourceConfig;
+  }
+
+  /** A network spec with this model's input scale (for the readers that feed it). */
+  public NetworkSpec inputSpec() {
+    return new NetworkSpec(inputSize, inputLow, inputHigh, classes, List.of());
+  }
+
+  /**
+   * Compiles a trained network: its inference-mode function, packed. {@code name} and
+   * {@code sourceConfig} are kept for provenance.
+   */
+  public static PackedModel compile(Network network, float[] params, float[] state, String name, String sourceConfig) {
+    NetworkSpec spec = network.spec();
+    List<Layer> layers = network.layers();
+    List<PackedStage> stages = new ArrayList<>();
+    Representation rep = spec.quantizedInput() ? Representation.LEVELS : Representation.FLOAT;
+    int i = 0;
+    while (i < layers.size()) {
+      Layer first = layers.get(i);
+      int in = first.inSize();
+      PackedStage.Linear linear = PackedStage.Linear.NONE;
+      float[] weights = null;
+      List<PointwiseOp> ops = new ArrayList<>();
+      if (first instanceof Dense dense) {
+        linear = dense instanceof BinaryDense ? PackedStage.Linear.BINARY : PackedStage.Linear.REAL;
+        weights = dense.inferenceWeights(params);
+        float[] bias = dense.biasValues(params);
+        if (bias != null) {
+          ops.add(new PointwiseOp(PointwiseOp.Kind.ADD_BIAS, new float[][] {bias}));
+        }
+        i++;
+      }
+      for (PointwiseOp op; i < layers.size() && (op = pointwise(layers.get(i), params, state)) != null; i++) {
+        ops.add(op);
+      }
+      boolean signOut = i < layers.size() && layers.get(i) instanceof SignActivation;
+      if (signOut) {
+        i++;
+      }
+      if (linear == PackedStage.Linear.NONE && ops.isEmpty() && !signOut) {
+        throw new IllegalArgumentException("cannot compile layer " + first.describe() + " into a packed model");
+      }
+      int out = i > 0 ? layers.get(i - 1).outSize() : in;
+      stages.add(stage(linear, in, out, weights, ops.toArray(PointwiseOp[]::new), signOut, rep));
+      rep = signOut ? Representation.BITS : Representation.FLOAT;
+    }
+    return new PackedModel(name, spec.inputSize(), spec.classes(), spec.inputLow(), spec.inputHigh(), stages, sourceConfig);
+  }
+
+  private static PackedStage stage(PackedStage.Linear linear, int in, int out, float[] weights, PointwiseOp[] ops,
+      boolean signOut, Representation input) {
+    if (linear == PackedStage.Linear.REAL) {
+      return new PackedStage(linear, in, out, null, weights, null, null, ops, signOut);
+    }
+    if (linear == PackedStage.Linear.NONE) {
+      return new PackedStage(linear, in, out, null, null, null, null, ops, signOut);
+    }
+    long[] packed = BitPacking.packRows(weights, out, in);
+    Thresholds.DotValue value = integerDotValue(input, in);
+    if (!signOut || value == null) {
+      return new PackedStage(linear, in, out, packed, null, null, null, ops, signOut);
+    }
+    int[] threshold = new int[out];
+    boolean[] flip = new boolean[out];
+    Thresholds.fold(ops, out, maxIntegerDot(input, in), value, threshold, flip);
+    return new PackedStage(linear, in, out, packed, null, threshold, flip, new PointwiseOp[0], true);
+  }
+
+  /** How a binary stage's integer dot maps to the training graph's float, or null when it runs in float. */
+  static Thresholds.DotValue integerDotValue(Representation input, int in) {
+    return switch (input) {
+      case BITS -> d -> (float) d;
+      case LEVELS -> in <= MAX_EXACT_LEVEL_INPUTS ? d -> d / (float) NetworkSpec.INPUT_LEVELS : null;
+      case FLOAT -> null;
+    };
+  }
+
+  static int maxIntegerDot(Representation input, int in) {
+    return input == Representation.LEVELS ? in * (NetworkSpec.INPUT_LEVELS - 1) : in;
+  }
+
+  private static PointwiseOp pointwise(Layer layer, float[] params, float[] state) {
+    if (layer instanceof BatchNorm bn) {
+      return new PointwiseOp(PointwiseOp.Kind.BATCH_NORM, bn.inferenceParameters(params, state));
+    }
+    if (layer instanceof HardTanh) {
+      return new PointwiseOp(PointwiseOp.Kind.HARDTANH, new float[0][]);
+    }
+    if (layer instanceof Relu) {
+      return new PointwiseOp(PointwiseOp.Kind.RELU, new float[0][]);
+    }
+    return null;
+  }
+
+  /** A scorer with its own buffers (one per thread). */
+  public PackedScorer newScorer() {
+    return new PackedScorer(this);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof PackedModel m && m.name.equals(name) && m.inputSize == inputSize && m.classes == classes
+        && Double.compare(m.inputLow, inputLow) == 0 && Double.compare(m.inputHigh, inputHigh) == 0
+        && m.stages.equals(stages) && m.sourceConfig.equals(sourceConfig);
+  }
+
+  @Override
+  public int hashCode() {
+    return stages.hashCode();
+  }
+}

@@ -1,0 +1,253 @@
+package org.bnnspark.inference;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32;
+import org.bnnspark.bits.BitPacking;
+
+/**
+ * The packed model file ({@code model.xnor}); the layout is specified in {@code docs/model-format.md}.
+ * Big-endian, no Java serialization, a CRC-32 over everything before it; every count is checked
+ * against the bytes that remain before anything is allocated. Streams come from the caller (the
+ * jobs open them through the Hadoop FileSystem API).
+ */
+public final class PackedModelFile {
+  static final byte[] MAGIC = "BNNXNOR\u0000".getBytes(StandardCharsets.US_ASCII);
+  public static final int VERSION = 1;
+  private static final int MAX_FILE_BYTES = Integer.MAX_VALUE - 64;
+  private static final int MAX_STAGES = 4096;
+  private static final int MAX_TEXT_BYTES = 1 << 20;
+
+  private PackedModelFile() {}
+
+  /** Whether {@code head} (the first bytes of a file) starts with this format's magic number. */
+  public static boolean looksLikePackedModel(byte[] head) {
+    if (head.length < MAGIC.length) {
+      return false;
+    }
+    for (int i = 0; i < MAGIC.length; i++) {
+      if (head[i] != MAGIC[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  public static byte[] toBytes(PackedModel m) {
+    try {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      DataOutputStream d = new DataOutputStream(bytes);
+      d.write(MAGIC);
+      d.writeInt(VERSION);
+      writeText(d, m.name());
+      d.writeInt(m.inputSize());
+      d.writeInt(m.classes());
+      d.writeByte(m.quantizedInput() ? 1 : 0);
+      if (m.quantizedInput()) {
+        d.writeDouble(m.inputLow());
+        d.writeDouble(m.inputHigh());
+      }
+      d.writeInt(m.stages().size());
+      for (PackedStage s : m.stages()) {
+        d.writeByte(s.linear().code);
+        d.writeInt(s.in());
+        d.writeInt(s.out());
+        d.writeByte(s.signOut() ? 1 : 0);
+        if (s.linear() == PackedStage.Linear.BINARY) {
+          for (long w : s.binaryWeights()) {
+            d.writeLong(w);
+          }
+        } else if (s.linear() == PackedStage.Linear.REAL) {
+          for (float w : s.realWeights()) {
+            d.writeFloat(w);
+          }
+        }
+        d.writeByte(s.folded() ? 1 : 0);
+        if (s.folded()) {
+          for (int j = 0; j < s.out(); j++) {
+            d.writeInt(s.threshold()[j]);
+            d.writeByte(s.flip()[j] ? 1 : 0);
+          }
+        } else {
+          d.writeInt(s.ops().length);
+          for (PointwiseOp op : s.ops()) {
+            d.writeByte(op.kind().code);
+            for (float[] a : op.arrays()) {
+              for (float v : a) {
+                d.writeFloat(v);
+              }
+            }
+          }
+        }
+      }
+      writeText(d, m.sourceConfig());
+      d.flush();
+      CRC32 crc = new CRC32();
+      crc.update(bytes.toByteArray());
+      d.writeLong(crc.getValue());
+      d.flush();
+      return bytes.toByteArray();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e); // a ByteArrayOutputStream does not fail
+    }
+  }
+
+  public static void write(OutputStream out, PackedModel m) throws IOException {
+    out.write(toBytes(m));
+  }
+
+  /** Reads a packed model; {@code source} names the file in errors. */
+  public static PackedModel read(InputStream in, String source) throws IOException {
+    return fromBytes(in.readNBytes(MAX_FILE_BYTES), source);
+  }
+
+  public static PackedModel fromBytes(byte[] all, String source) throws IOException {
+    if (!looksLikePackedModel(all)) {
+      throw new IOException(source + ": not a packed bnn-spark model (wrong magic number)");
+    }
+    if (all.length < MAGIC.length + 4 + 8) {
+      throw new IOException(source + ": truncated packed model (" + all.length + " bytes)");
+    }
+    ByteBuffer b = ByteBuffer.wrap(all, 0, all.length - 8);
+    b.position(MAGIC.length);
+    int version = b.getInt();
+    if (version != VERSION) {
+      throw new IOException(source + ": packed model format version " + version + " is not supported (this build reads "
+          + VERSION + ")");
+    }
+    CRC32 crc = new CRC32();
+    crc.update(all, 0, all.length - 8);
+    if (ByteBuffer.wrap(all, all.length - 8, 8).getLong() != crc.getValue()) {
+      throw new IOException(source + ": checksum mismatch (the file is truncated or corrupt)");
+    }
+    try {
+      return readBody(b, source);
+    } catch (BufferUnderflowException e) {
+      throw new IOException(source + ": truncated packed model", e);
+    } catch (IllegalArgumentException e) {
+      throw new IOException(source + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static PackedModel readBody(ByteBuffer b, String source) throws IOException {
+    String name = readText(b, source, "name");
+    int inputSize = positive(b.getInt(), source, "input size");
+    int classes = positive(b.getInt(), source, "class count");
+    byte encoding = b.get();
+    double low = Double.NaN;
+    double high = Double.NaN;
+    if (encoding == 1) {
+      low = b.getDouble();
+      high = b.getDouble();
+      if (!(low < high)) {
+        throw new IOException(source + ": input range [" + low + ", " + high + "] is empty");
+      }
+    } else if (encoding != 0) {
+      throw new IOException(source + ": unknown input encoding " + encoding);
+    }
+    int count = b.getInt();
+    if (count < 1 || count > MAX_STAGES) {
+      throw new IOException(source + ": stage count " + count + " is out of range");
+    }
+    List<PackedStage> stages = new ArrayList<>();
+    for (int s = 0; s < count; s++) {
+      String where = source + ": stage " + s;
+      PackedStage.Linear linear = PackedStage.Linear.byCode(b.get(), where);
+      int in = positive(b.getInt(), where, "input width");
+      int out = positive(b.getInt(), where, "output width");
+      boolean signOut = b.get() != 0;
+      long[] binary = null;
+      float[] real = null;
+      if (linear == PackedStage.Linear.BINARY) {
+        binary = new long[checked(b, (long) out * BitPacking.words(in), 8, where)];
+        b.asLongBuffer().get(binary);
+        b.position(b.position() + 8 * binary.length);
+      } else if (linear == PackedStage.Linear.REAL) {
+        real = floats(b, (long) out * in, where);
+      } else if (in != out) {
+        throw new IOException(where + ": a stage without weights must keep its width (" + in + " → " + out + ")");
+      }
+      int[] threshold = null;
+      boolean[] flip = null;
+      PointwiseOp[] ops;
+      if (b.get() != 0) {
+        if (linear != PackedStage.Linear.BINARY || !signOut) {
+          throw new IOException(where + ": thresholds only follow binary weights and end in a sign");
+        }
+        threshold = new int[checked(b, out, 5, where)];
+        flip = new boolean[out];
+        for (int j = 0; j < out; j++) {
+          threshold[j] = b.getInt();
+          flip[j] = b.get() != 0;
+        }
+        ops = new PointwiseOp[0];
+      } else {
+        int opCount = b.getInt();
+        if (opCount < 0 || opCount > 64) {
+          throw new IOException(where + ": operation count " + opCount + " is out of range");
+        }
+        ops = new PointwiseOp[opCount];
+        for (int o = 0; o < opCount; o++) {
+          PointwiseOp.Kind kind = PointwiseOp.Kind.byCode(b.get(), where);
+          float[][] arrays = new float[kind.arrayCount][];
+          for (int a = 0; a < arrays.length; a++) {
+            arrays[a] = floats(b, out, where);
+          }
+          ops[o] = new PointwiseOp(kind, arrays);
+        }
+      }
+      stages.add(new PackedStage(linear, in, out, binary, real, threshold, flip, ops, signOut));
+    }
+    String config = readText(b, source, "source configuration");
+    if (b.hasRemaining()) {
+      throw new IOException(source + ": " + b.remaining() + " unexpected bytes after the model");
+    }
+    return new PackedModel(name, inputSize, classes, low, high, stages, config);
+  }
+
+  private static int positive(int v, String source, String what) throws IOException {
+    if (v <= 0 || v > (1 << 26)) {
+      throw new IOException(source + ": " + what + " " + v + " is out of range");
+    }
+    return v;
+  }
+
+  /** Checks that {@code count} items of {@code size} bytes remain before allocating them. */
+  private static int checked(ByteBuffer b, long count, int size, String where) throws IOException {
+    if (count * size > b.remaining()) {
+      throw new IOException(where + ": truncated (needs " + count * size + " bytes, " + b.remaining() + " remain)");
+    }
+    return (int) count;
+  }
+
+  private static float[] floats(ByteBuffer b, long count, String where) throws IOException {
+    float[] v = new float[checked(b, count, 4, where)];
+    b.asFloatBuffer().get(v);
+    b.position(b.position() + 4 * v.length);
+    return v;
+  }
+
+  private static void writeText(DataOutputStream d, String s) throws IOException {
+    byte[] t = s.getBytes(StandardCharsets.UTF_8);
+    d.writeInt(t.length);
+    d.write(t);
+  }
+
+  private static String readText(ByteBuffer b, String source, String what) throws IOException {
+    int len = b.getInt();
+    if (len < 0 || len > MAX_TEXT_BYTES || len > b.remaining()) {
+      throw new IOException(source + ": " + what + " length " + len + " is out of range");
+    }
+    byte[] t = new byte[len];
+    b.get(t);
+    return new String(t, StandardCharsets.UTF_8);
+  }
+}

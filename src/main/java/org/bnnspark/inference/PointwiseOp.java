@@ -1,0 +1,91 @@
+package org.bnnspark.inference;
+
+import java.util.Arrays;
+import org.bnnspark.nn.BatchNorm;
+import org.bnnspark.nn.HardTanh;
+import org.bnnspark.nn.Relu;
+
+/**
+ * One per-feature float operation of the inference graph between a linear layer and the next sign
+ * (or the logits): a bias, an inference-mode BatchNorm, a clip. Each evaluates the very function
+ * the training graph's layer calls, so a packed model reproduces the training graph bit for bit.
+ *
+ * <p>Every kind is monotone in its input for a fixed feature (non-increasing only for a BatchNorm
+ * with γ &lt; 0), which is what lets a chain of them followed by {@code sign} fold into one integer
+ * threshold per neuron (see {@link Thresholds}).
+ */
+public record PointwiseOp(Kind kind, float[][] arrays) {
+
+  /** The operations, with their file codes and the per-feature arrays each carries. */
+  public enum Kind {
+    /** {@code v + b[j]}. */
+    ADD_BIAS(1, 1),
+    /** {@link BatchNorm#normalize} with {@code [mean, invStd, γ, β]}. */
+    BATCH_NORM(2, 4),
+    /** {@link HardTanh#apply}. */
+    HARDTANH(3, 0),
+    /** {@link Relu#apply}. */
+    RELU(4, 0);
+
+    final int code;
+    final int arrayCount;
+
+    Kind(int code, int arrayCount) {
+      this.code = code;
+      this.arrayCount = arrayCount;
+    }
+
+    static Kind byCode(int code, String source) {
+      for (Kind k : values()) {
+        if (k.code == code) {
+          return k;
+        }
+      }
+      throw new IllegalArgumentException(source + ": unknown pointwise operation code " + code);
+    }
+  }
+
+  public PointwiseOp {
+    if (arrays.length != kind.arrayCount) {
+      throw new IllegalArgumentException(kind + " takes " + kind.arrayCount + " arrays, got " + arrays.length);
+    }
+  }
+
+  /** The operation's value for feature {@code j} at input {@code v}. */
+  public float apply(int j, float v) {
+    return switch (kind) {
+      case ADD_BIAS -> v + arrays[0][j];
+      case BATCH_NORM -> BatchNorm.normalize(v, arrays[0][j], arrays[1][j], arrays[2][j], arrays[3][j]);
+      case HARDTANH -> HardTanh.apply(v);
+      case RELU -> Relu.apply(v);
+    };
+  }
+
+  /** Applies the chain {@code ops} to feature {@code j}. */
+  public static float applyAll(PointwiseOp[] ops, int j, float v) {
+    for (PointwiseOp op : ops) {
+      v = op.apply(j, v);
+    }
+    return v;
+  }
+
+  /** Float parameters the operation stores. */
+  public long parameterCount() {
+    return Arrays.stream(arrays).mapToLong(a -> a.length).sum();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof PointwiseOp p && p.kind == kind && Arrays.deepEquals(p.arrays, arrays);
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * kind.hashCode() + Arrays.deepHashCode(arrays);
+  }
+
+  @Override
+  public String toString() {
+    return kind.name().toLowerCase(java.util.Locale.ROOT);
+  }
+}

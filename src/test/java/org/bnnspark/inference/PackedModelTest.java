@@ -1,0 +1,199 @@
+package org.bnnspark.inference;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.SplittableRandom;
+import org.bnnspark.nn.BatchNorm;
+import org.bnnspark.nn.ConfigNode;
+import org.bnnspark.nn.Layer;
+import org.bnnspark.nn.Network;
+import org.bnnspark.nn.NetworkSpec;
+import org.junit.jupiter.api.Test;
+
+/** The packed model against the training graph in inference mode: equal bit for bit. */
+class PackedModelTest {
+
+  private static Network network(String json) {
+    return new Network(NetworkSpec.parse(ConfigNode.parse(json, "test")));
+  }
+
+  /**
+   * Parameters a trained network could have: initialized weights, latent weights spread over
+   * [−1, 1], and BatchNorm with random running statistics, scales of both signs (and a zero), shifts.
+   */
+  private static float[][] trainedLike(Network net, long seed) {
+    SplittableRandom rng = new SplittableRandom(seed);
+    float[] params = net.initParams(seed);
+    float[] state = net.initState();
+    for (Layer layer : net.layers()) {
+      if (layer instanceof BatchNorm bn) {
+        int f = bn.outSize();
+        for (int j = 0; j < f; j++) {
+          double scale = Math.sqrt(Math.max(1, layer.inSize()));
+          state[bn.stateOffset() + j] = (float) (rng.nextGaussian() * scale);
+          state[bn.stateOffset() + f + j] = (float) (scale * scale * (0.1 + rng.nextDouble()));
+          float gamma = (float) rng.nextGaussian();
+          params[bn.paramOffset() + j] = j == 3 ? 0f : gamma;
+          params[bn.paramOffset() + f + j] = (float) (rng.nextGaussian() * 0.5);
+        }
+      } else {
+        for (int i = layer.paramOffset(); i < layer.paramOffset() + layer.paramCount(); i++) {
+          params[i] += (float) (rng.nextGaussian() * 0.01);
+        }
+      }
+    }
+    net.clipLatent(params);
+    return new float[][] {params, state};
+  }
+
+  /** Raw inputs: pixel-like (mostly 0, some 1..255) or Gaussian reals, mapped onto the input scale. */
+  private static float[] inputs(NetworkSpec spec, int rows, long seed) {
+    SplittableRandom rng = new SplittableRandom(seed);
+    float[] x = new float[rows * spec.inputSize()];
+    for (int i = 0; i < x.length; i++) {
+      double raw = spec.quantizedInput() ? (rng.nextDouble() < 0.7 ? 0 : rng.nextInt(256)) : rng.nextGaussian() * 3;
+      x[i] = spec.scaleInput(raw);
+    }
+    return x;
+  }
+
+  /** Packed logits == training-graph logits, bit for bit, for every row. */
+  private static PackedModel assertPackedEqualsGraph(String json, long seed) {
+    Network net = network(json);
+    float[][] ps = trainedLike(net, seed);
+    PackedModel model = PackedModel.compile(net, ps[0], ps[1], "test", json);
+    int rows = 301;
+    float[] x = inputs(net.spec(), rows, seed + 1);
+    float[] expected = new float[rows * net.classes()];
+    net.predictLogits(ps[0], ps[1], x, rows, expected);
+    float[] actual = new float[rows * net.classes()];
+    PackedScorer scorer = model.newScorer();
+    scorer.logits(x, rows, actual);
+    assertArrayEquals(expected, actual, 0f, "packed logits differ from the training graph's");
+    // a second, smaller batch through the same buffers
+    float[] few = new float[7 * net.classes()];
+    scorer.logits(x, 7, few);
+    assertArrayEquals(java.util.Arrays.copyOf(expected, few.length), few, 0f);
+    return model;
+  }
+
+  static final String BNN_MLP = """
+      {"input_size": 150, "input_range": [0, 255], "classes": 7, "layers": [
+        {"type": "binary_dense", "units": 130}, {"type": "batch_norm"}, {"type": "sign"},
+        {"type": "binary_dense", "units": 64}, {"type": "batch_norm"}, {"type": "sign"},
+        {"type": "binary_dense", "units": 7}, {"type": "batch_norm"}]}""";
+
+  @Test
+  void bnnMlpWithLevelInputsEqualsTrainingGraph() {
+    for (long seed = 1; seed <= 4; seed++) {
+      PackedModel m = assertPackedEqualsGraph(BNN_MLP, seed);
+      // hidden layers folded: no float anywhere between input and logits
+      assertTrue(m.stages().get(0).folded() && m.stages().get(1).folded());
+      assertEquals(PackedModel.Representation.LEVELS, m.stageInput(0));
+      assertEquals(PackedModel.Representation.BITS, m.stageInput(1));
+      assertTrue(!m.stages().get(2).folded());
+    }
+  }
+
+  @Test
+  void floatInputsBiasesClipsAndRealLayersEqualTrainingGraph() {
+    assertPackedEqualsGraph("""
+        {"input_size": 40, "classes": 3, "layers": [
+          {"type": "binary_dense", "units": 65, "bias": true}, {"type": "batch_norm"}, {"type": "hardtanh"}, {"type": "sign"},
+          {"type": "binary_dense", "units": 33, "bias": true}, {"type": "relu"}, {"type": "batch_norm"}, {"type": "sign"},
+          {"type": "dense", "units": 3}]}""", 11);
+    assertPackedEqualsGraph("""
+        {"input_size": 70, "input_range": [-1, 1], "classes": 4, "layers": [
+          {"type": "dense", "units": 64}, {"type": "batch_norm"}, {"type": "sign"},
+          {"type": "binary_dense", "units": 128}, {"type": "batch_norm"}, {"type": "sign"},
+          {"type": "sign"}, {"type": "binary_dense", "units": 4}]}""", 12);
+    assertPackedEqualsGraph("""
+        {"input_size": 20, "classes": 2, "layers": [
+          {"type": "sign"}, {"type": "binary_dense", "units": 64}, {"type": "batch_norm"}, {"type": "sign"},
+          {"type": "binary_dense", "units": 2}, {"type": "batch_norm"}]}""", 13);
+  }
+
+  @Test
+  void foldedThresholdsEqualTheFloatChainForEveryReachableDot() {
+    SplittableRandom rng = new SplittableRandom(5);
+    int out = 200;
+    for (int trial = 0; trial < 20; trial++) {
+      int in = 1 + rng.nextInt(300);
+      float[][] bn = new float[4][out];
+      float[] bias = new float[out];
+      for (int j = 0; j < out; j++) {
+        bn[0][j] = (float) (rng.nextGaussian() * in / 3);
+        bn[1][j] = BatchNorm.invStd((float) (in * rng.nextDouble()), 1e-5f);
+        bn[2][j] = j % 17 == 0 ? 0f : (float) rng.nextGaussian();
+        bn[3][j] = (float) (rng.nextGaussian() * 2);
+        bias[j] = (float) rng.nextGaussian();
+      }
+      PointwiseOp[] ops = {new PointwiseOp(PointwiseOp.Kind.ADD_BIAS, new float[][] {bias}),
+          new PointwiseOp(PointwiseOp.Kind.BATCH_NORM, bn), new PointwiseOp(PointwiseOp.Kind.HARDTANH, new float[0][])};
+      for (boolean levels : new boolean[] {false, true}) {
+        int max = levels ? in * 255 : in;
+        Thresholds.DotValue value = levels ? d -> d / 256f : d -> (float) d;
+        int[] thr = new int[out];
+        boolean[] flip = new boolean[out];
+        Thresholds.fold(ops, out, max, value, thr, flip);
+        for (int j = 0; j < out; j++) {
+          for (int d = -max; d <= max; d += levels ? 1 + rng.nextInt(97) : 1) {
+            boolean expected = PointwiseOp.applyAll(ops, j, value.of(d)) >= 0f;
+            boolean folded = flip[j] ? d <= thr[j] : d >= thr[j];
+            assertEquals(expected, folded, "neuron " + j + " dot " + d);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void fileRoundTripsAndRefusesDamage() throws IOException {
+    Network net = network(BNN_MLP);
+    float[][] ps = trainedLike(net, 3);
+    PackedModel m = PackedModel.compile(net, ps[0], ps[1], "mlp", BNN_MLP);
+    byte[] bytes = PackedModelFile.toBytes(m);
+    assertEquals(m, PackedModelFile.read(new ByteArrayInputStream(bytes), "m.xnor"));
+
+    byte[] corrupt = bytes.clone();
+    corrupt[bytes.length / 2] ^= 0x10;
+    assertMessage(corrupt, "checksum mismatch");
+    assertMessage(java.util.Arrays.copyOf(bytes, bytes.length - 100), "checksum mismatch");
+    assertMessage(java.util.Arrays.copyOf(bytes, 10), "truncated");
+    byte[] version = bytes.clone();
+    version[11] = 9;
+    assertMessage(version, "version 9 is not supported");
+    assertMessage("BNNSPARK-not-a-packed-model".getBytes(), "not a packed bnn-spark model");
+  }
+
+  private static void assertMessage(byte[] bytes, String fragment) {
+    IOException e = assertThrows(IOException.class, () -> PackedModelFile.read(new ByteArrayInputStream(bytes), "m.xnor"));
+    assertTrue(e.getMessage().startsWith("m.xnor: ") && e.getMessage().contains(fragment), e.getMessage());
+  }
+
+  @Test
+  void summaryCountsParametersMemoryAndMacsByPrecision() {
+    String json = """
+        {"input_size": 784, "input_range": [0, 255], "classes": 10, "layers": [
+          {"type": "binary_dense", "units": 512}, {"type": "batch_norm"}, {"type": "sign"},
+          {"type": "binary_dense", "units": 512}, {"type": "batch_norm"}, {"type": "sign"},
+          {"type": "binary_dense", "units": 10}, {"type": "batch_norm"}]}""";
+    Network net = network(json);
+    PackedModel m = PackedModel.compile(net, net.initParams(1), net.initState(), "mnist", json);
+    ModelSummary.Totals t = ModelSummary.totals(m);
+    assertEquals(784L * 512 + 512L * 512 + 512L * 10, t.binaryWeights());
+    assertEquals(512L * 512 + 512L * 10, t.binaryMacs());
+    assertEquals(784L * 512, t.levelMacs());
+    assertEquals(0, t.floatMacs());
+    assertEquals(40, t.floatParams()); // only the last BatchNorm stays float
+    long packed = 8L * (512 * 13 + 512 * 8 + 10 * 8) + 5 * 1024 + 4 * 40;
+    assertEquals(packed, t.packedBytes());
+    assertTrue(t.compression() > 20, "compression " + t.compression());
+    assertTrue(ModelSummary.describe(m).contains("smaller"));
+  }
+}
