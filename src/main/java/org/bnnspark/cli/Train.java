@@ -13,6 +13,10 @@ import org.apache.spark.sql.SparkSession;
 import org.bnnspark.spark.DataFormatException;
 import org.bnnspark.spark.DistributedTrainer;
 import org.bnnspark.spark.OutputDir;
+import org.bnnspark.spark.PackedValidation;
+import org.bnnspark.inference.ModelSummary;
+import org.bnnspark.inference.PackedModel;
+import org.bnnspark.inference.PackedModelFile;
 import org.bnnspark.spark.TabularData;
 import org.bnnspark.spark.TrainingData;
 import org.bnnspark.train.EpochMetrics;
@@ -39,7 +43,7 @@ public final class Train {
       new Args.Option("--tree-depth", "N", "treeAggregate depth (default: 1 up to 8 partitions, else 2)"),
       new Args.Option("--keep-checkpoints", "N", "newest checkpoints kept (default 2)"),
       new Args.Option("--master", "URL", "Spark master (default local[*]; jobs/train.sh passes it to spark-submit)"),
-      new Args.Option("--output", "DIR", "output directory: model.bnn, config.json, metrics.jsonl, checkpoints/"),
+      new Args.Option("--output", "DIR", "output directory: model.xnor (packed), model.bnn (trained network), config.json, metrics.jsonl, checkpoints/"),
       new Args.Option("--resume", null, "continue from the newest checkpoint in --output"),
       new Args.Option("--stop-after", "N", "stop after epoch N (the schedule still spans --epochs); finish with --resume"),
       new Args.Option("--quiet", null, "no per-step progress line"),
@@ -157,11 +161,18 @@ public final class Train {
       }
 
       TrainingState done = state;
+      PackedModel packed = DistributedTrainer.packedModel(done);
       out.write(OutputDir.MODEL, o -> NetworkFile.writeModel(o, done.config, done.params, done.state));
-      System.out.println("model written to " + out.path(OutputDir.MODEL));
+      out.write(OutputDir.PACKED_MODEL, o -> PackedModelFile.write(o, packed));
+      System.out.println("trained network written to " + out.path(OutputDir.MODEL));
+      System.out.print(ModelSummary.describe(packed));
+      System.out.println("packed model written to " + out.path(OutputDir.PACKED_MODEL));
       if (test != null) {
-        long correct = trainer.validationCorrect(state);
-        System.out.printf(Locale.ROOT, "test_accuracy=%.4f%n", (double) correct / trainer.validationRows());
+        PackedValidation.Stats v = trainer.validate(state, true);
+        System.out.printf(Locale.ROOT, "packed vs training graph on %d test rows: same prediction on %d (%.2f%%), "
+                + "max |logit difference| %.3g; graph accuracy %.4f%n", v.rows, v.agreeing, 100.0 * v.agreeing / v.rows,
+            v.maxLogitDiff, v.graphAccuracy());
+        System.out.printf(Locale.ROOT, "test_accuracy=%.4f%n", v.packedAccuracy());
       }
     } finally {
       spark.stop();

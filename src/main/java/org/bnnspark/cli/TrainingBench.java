@@ -80,7 +80,7 @@ public final class TrainingBench {
       }, s -> { }, null);
       double ourSeconds = metrics.stream().mapToDouble(EpochMetrics::seconds).sum();
       double ourWall = (System.nanoTime() - t0) / 1e9;
-      double ourAcc = (double) trainer.validationCorrect(state) / trainer.validationRows();
+      double ourAcc = trainer.validate(state, false).packedAccuracy();
       double ourRate = metrics.stream().mapToDouble(EpochMetrics::examplesPerSecond).average().orElse(0);
 
       int iterations = a.has("--mllib-iterations") ? Integer.parseInt(a.get("--mllib-iterations", "100")) : 100;

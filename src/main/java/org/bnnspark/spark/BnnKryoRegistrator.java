@@ -16,6 +16,9 @@ public final class BnnKryoRegistrator implements KryoRegistrator {
     kryo.register(RowBlock.class);
     kryo.register(StepSums.class, new BulkArraySerializers.Sums());
     kryo.register(ParamsSnapshot.class, new BulkArraySerializers.Snapshot());
+    kryo.register(org.bnnspark.inference.PackedModel.class, new BulkArraySerializers.Packed());
+    kryo.register(PackedValidation.Stats.class);
+    kryo.register(ScoringModel.class, new BulkArraySerializers.Scoring());
     // broadcast once per job, so Java serialization of the Writable inside is fine here
     kryo.register(HadoopConf.class, new com.esotericsoftware.kryo.serializers.JavaSerializer());
     kryo.register(LabeledRow.class);

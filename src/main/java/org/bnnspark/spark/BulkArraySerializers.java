@@ -82,4 +82,50 @@ final class BulkArraySerializers {
       return s;
     }
   }
+
+  /** A packed model travels in its own file format (one bulk copy; the format is versioned and checked). */
+  static final class Packed extends Serializer<org.bnnspark.inference.PackedModel> {
+    @Override
+    public void write(Kryo kryo, Output out, org.bnnspark.inference.PackedModel m) {
+      byte[] bytes = org.bnnspark.inference.PackedModelFile.toBytes(m);
+      out.writeInt(bytes.length);
+      out.writeBytes(bytes);
+    }
+
+    @Override
+    public org.bnnspark.inference.PackedModel read(Kryo kryo, Input in, Class<org.bnnspark.inference.PackedModel> type) {
+      try {
+        return org.bnnspark.inference.PackedModelFile.fromBytes(in.readBytes(in.readInt()), "broadcast packed model");
+      } catch (java.io.IOException e) {
+        throw new com.esotericsoftware.kryo.KryoException(e);
+      }
+    }
+  }
+
+  /** A scoring model: the packed model's file bytes, or the configuration text and the float arrays. */
+  static final class Scoring extends Serializer<ScoringModel> {
+    private final Packed packed = new Packed();
+
+    @Override
+    public void write(Kryo kryo, Output out, ScoringModel m) {
+      out.writeBoolean(m.packed != null);
+      if (m.packed != null) {
+        packed.write(kryo, out, m.packed);
+        return;
+      }
+      out.writeString(m.config.text());
+      writeFloats(out, m.params);
+      writeFloats(out, m.state);
+    }
+
+    @Override
+    public ScoringModel read(Kryo kryo, Input in, Class<ScoringModel> type) {
+      if (in.readBoolean()) {
+        return ScoringModel.packed(packed.read(kryo, in, null));
+      }
+      String text = in.readString();
+      org.bnnspark.train.ModelConfig config = org.bnnspark.train.ModelConfig.parse(text, "broadcast model configuration");
+      return ScoringModel.graph(config, readFloats(in), readFloats(in));
+    }
+  }
 }

@@ -168,22 +168,22 @@ public final class DistributedTrainer {
     }
   }
 
-  /** Correct predictions of the current parameters on the validation rows. */
-  public long validationCorrect(TrainingState s) {
+  /** The packed XNOR model of the current parameters (what the run deploys). */
+  public static org.bnnspark.inference.PackedModel packedModel(TrainingState s) {
+    return org.bnnspark.inference.PackedModel.compile(s.network, s.params, s.state, s.config.name(), s.config.text());
+  }
+
+  /**
+   * Validates the current parameters on the held-out rows through the packed XNOR model compiled
+   * from them; with {@code withGraph} also through the training graph in inference mode, to
+   * measure their agreement. Null without held-out rows.
+   */
+  public PackedValidation.Stats validate(TrainingState s, boolean withGraph) {
     if (validation == null) {
-      return 0;
+      return null;
     }
-    NetworkSpec spec = s.config.network();
-    Broadcast<ParamsSnapshot> bc = jsc.broadcast(new ParamsSnapshot(s.params, s.state));
-    try {
-      return validation.mapPartitions(it -> {
-        ParamsSnapshot p = bc.value();
-        long hits = ExecutorCache.forSpec(spec).evaluation.correct(p.params, p.state, TrainingData.toList(it));
-        return Collections.singletonList(hits).iterator();
-      }).fold(0L, Long::sum);
-    } finally {
-      bc.destroy();
-    }
+    return PackedValidation.run(jsc, validation, packedModel(s), s.config.network(),
+        withGraph ? new ParamsSnapshot(s.params, s.state) : null);
   }
 
   /**
@@ -222,7 +222,7 @@ public final class DistributedTrainer {
       double seconds = (System.nanoTime() - start) / 1e9;
       double flip = s.endEpoch();
       jsc.setJobGroup("bnn-train", String.format(Locale.ROOT, "epoch %d · validation", epoch + 1), false);
-      double valAcc = validationRows == 0 ? Double.NaN : (double) validationCorrect(s) / validationRows;
+      double valAcc = validationRows == 0 ? Double.NaN : validate(s, false).packedAccuracy();
       double overhead = seconds <= 0 ? 0 : Math.max(0, 1 - computeNanos / 1e9 / seconds);
       EpochMetrics m = new EpochMetrics(s.epoch, loss / Math.max(1, seen), (double) correct / Math.max(1, seen), valAcc,
           flip, seconds, seen / seconds, overhead);

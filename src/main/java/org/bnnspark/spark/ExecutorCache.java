@@ -2,7 +2,6 @@ package org.bnnspark.spark;
 
 import org.bnnspark.nn.Network;
 import org.bnnspark.nn.NetworkSpec;
-import org.bnnspark.train.Evaluation;
 import org.bnnspark.train.PartitionStep;
 
 /**
@@ -14,12 +13,28 @@ final class ExecutorCache {
   private static final ThreadLocal<ExecutorCache> CACHE = new ThreadLocal<>();
   private final NetworkSpec spec;
   final PartitionStep step;
-  final Evaluation evaluation;
+  /** A network for inference-mode scoring (the training graph, for comparisons with the packed model). */
+  final Network inference;
 
   private ExecutorCache(NetworkSpec spec) {
     this.spec = spec;
     this.step = new PartitionStep(new Network(spec));
-    this.evaluation = new Evaluation(new Network(spec));
+    this.inference = new Network(spec);
+  }
+
+  private static final ThreadLocal<org.bnnspark.inference.PackedScorer> SCORER = new ThreadLocal<>();
+
+  /**
+   * This thread's scorer for {@code model}: a broadcast value is one object per executor, so the
+   * scorer (with its expanded first-layer weights and buffers) is built once per thread and model.
+   */
+  static org.bnnspark.inference.PackedScorer scorer(org.bnnspark.inference.PackedModel model) {
+    org.bnnspark.inference.PackedScorer s = SCORER.get();
+    if (s == null || s.model() != model) {
+      s = model.newScorer();
+      SCORER.set(s);
+    }
+    return s;
   }
 
   static ExecutorCache forSpec(NetworkSpec spec) {

@@ -22,7 +22,10 @@ import org.apache.hadoop.fs.Path;
  * checkpoint under its final name, and never damages the previous one.
  */
 public final class OutputDir {
+  /** The trained network: configuration, latent weights, BatchNorm state. */
   public static final String MODEL = "model.bnn";
+  /** The packed XNOR model compiled from it: what scoring, evaluation and inspection read. */
+  public static final String PACKED_MODEL = "model.xnor";
   public static final String CONFIG = "config.json";
   public static final String METRICS = "metrics.jsonl";
   public static final String CHECKPOINTS = "checkpoints";

@@ -47,28 +47,57 @@ public final class TabularData {
 
   public static JavaRDD<RowBlock> text(JavaSparkContext jsc, String path, String format, NetworkSpec spec, int partitions,
       Options options) {
+    boolean csv = format.equals("csv");
+    JavaRDD<Tuple2<Long, LabeledRow>> rows = lines(jsc, path, csv && options.csvHeader(), (file, offset, line, where) -> {
+      long fileKey = ((long) file.hashCode() & 0xFFFFFFL) << 40;
+      return new Tuple2<>(fileKey | offset, RowParsers.labeled(line, where, csv, options.csvLabelColumn(), spec));
+    });
+    return toBlocks(JavaPairRDD.fromJavaRDD(rows), partitions, path, spec);
+  }
+
+  /** Turns one non-blank line of a text input into a record; {@code where} names file and line for errors. */
+  public interface LineParser<T> extends java.io.Serializable {
+    T parse(String file, long offset, String line, String where);
+  }
+
+  /**
+   * The non-blank lines of the text files at {@code path} (any Hadoop path or glob), each parsed
+   * with its file and byte offset, in file order within each split; a header line (offset 0) is
+   * skipped when asked.
+   */
+  public static <T> JavaRDD<T> lines(JavaSparkContext jsc, String path, boolean skipHeader, LineParser<T> parser) {
     JavaNewHadoopRDD<LongWritable, Text> lines = (JavaNewHadoopRDD<LongWritable, Text>) jsc.newAPIHadoopFile(path,
         TextInputFormat.class, LongWritable.class, Text.class, jsc.hadoopConfiguration());
-    boolean csv = format.equals("csv");
-    JavaRDD<Tuple2<Long, LabeledRow>> rows = lines.mapPartitionsWithInputSplit(
-        (InputSplit split, Iterator<Tuple2<LongWritable, Text>> it) -> {
-          String file = ((FileSplit) split).getPath().toString();
-          long fileKey = ((long) file.hashCode() & 0xFFFFFFL) << 40;
-          List<Tuple2<Long, LabeledRow>> out = new ArrayList<>();
-          while (it.hasNext()) {
+    return lines.mapPartitionsWithInputSplit((InputSplit split, Iterator<Tuple2<LongWritable, Text>> it) -> {
+      String file = ((FileSplit) split).getPath().toString();
+      // lazy: a split of a large file is never held in memory
+      return new Iterator<T>() {
+        private T pending;
+
+        @Override
+        public boolean hasNext() {
+          while (pending == null && it.hasNext()) {
             Tuple2<LongWritable, Text> t = it.next();
             long offset = t._1().get();
             String line = t._2().toString();
-            if (line.isBlank() || (csv && options.csvHeader() && offset == 0)) {
-              continue;
+            if (!line.isBlank() && !(skipHeader && offset == 0)) {
+              pending = parser.parse(file, offset, line, file + " (line at byte " + offset + ")");
             }
-            String where = file + " (line at byte " + offset + ")";
-            LabeledRow row = csv ? RowParsers.csv(line, where, options.csvLabelColumn(), spec) : RowParsers.libsvm(line, where, spec);
-            out.add(new Tuple2<>(fileKey | offset, row));
           }
-          return out.iterator();
-        }, false);
-    return toBlocks(JavaPairRDD.fromJavaRDD(rows), partitions, path, spec);
+          return pending != null;
+        }
+
+        @Override
+        public T next() {
+          if (!hasNext()) {
+            throw new java.util.NoSuchElementException();
+          }
+          T t = pending;
+          pending = null;
+          return t;
+        }
+      };
+    }, false);
   }
 
   public static JavaRDD<RowBlock> parquet(SparkSession spark, String path, NetworkSpec spec, int partitions, Options options) {

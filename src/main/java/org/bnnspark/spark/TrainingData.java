@@ -26,15 +26,16 @@ public final class TrainingData {
 
   /** The files of an MNIST-named IDX directory: {@code prefix-images-idx3-ubyte[.gz]} and labels. */
   public static String[] idxPair(String dir, String prefix, Configuration conf) {
-    String images = existing(dir, prefix + "-images-idx3-ubyte", conf);
-    String labels = existing(dir, prefix + "-labels-idx1-ubyte", conf);
+    String images = idxFile(dir, prefix + "-images-idx3-ubyte", conf);
+    String labels = idxFile(dir, prefix + "-labels-idx1-ubyte", conf);
     if (images == null || labels == null) {
       return null;
     }
     return new String[] {images, labels};
   }
 
-  private static String existing(String dir, String name, Configuration conf) {
+  /** {@code dir/name} or {@code dir/name.gz}, whichever exists, else null. */
+  public static String idxFile(String dir, String name, Configuration conf) {
     for (String candidate : new String[] {name, name + ".gz"}) {
       Path p = new Path(dir, candidate);
       try {

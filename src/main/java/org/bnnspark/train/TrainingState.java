@@ -95,4 +95,5 @@ public final class TrainingState {
     }
     optimizer.readState(in);
   }
+
 }

@@ -30,7 +30,8 @@ import org.bnnspark.train.TrainingState;
  * </pre>
  * Params left unset take the configuration's values (epochs, batch size, seed).
  */
-public final class BnnClassifier extends Estimator<BnnClassificationModel> {
+public final class BnnClassifier extends Estimator<BnnClassificationModel>
+    implements org.apache.spark.ml.util.DefaultParamsWritable {
   private final String uid;
   private final Param<String> config;
   private final Param<String> featuresCol;
@@ -119,6 +120,15 @@ public final class BnnClassifier extends Estimator<BnnClassificationModel> {
     return uid;
   }
 
+  /** Reads a classifier saved with {@code write().save(path)} (its Params). */
+  public static org.apache.spark.ml.util.MLReader<BnnClassifier> read() {
+    return new org.apache.spark.ml.util.DefaultParamsReader<>();
+  }
+
+  public static BnnClassifier load(String path) {
+    return read().load(path);
+  }
+
   @Override
   public BnnClassificationModel fit(Dataset<?> dataset) {
     if (!isDefined(config)) {
@@ -143,7 +153,7 @@ public final class BnnClassifier extends Estimator<BnnClassificationModel> {
     try {
       TrainingState state = new TrainingState(cfg);
       new DistributedTrainer(jsc, rows, null, 0).train(state, m -> { }, s -> { }, null);
-      return new BnnClassificationModel(uid, cfg, state.params, state.state).setFeaturesCol($(featuresCol)).setParent(this);
+      return new BnnClassificationModel(uid, DistributedTrainer.packedModel(state)).setFeaturesCol($(featuresCol)).setParent(this);
     } finally {
       rows.unpersist(false);
     }

@@ -82,6 +82,31 @@ class BnnClassifierTest {
     assertEquals(test.count(), scored.count());
     BnnClassificationModel bnnModel = (BnnClassificationModel) model.stages()[1];
     assertEquals(6, bnnModel.config().training().epochs());
+
+    // saved and loaded (MLWritable / MLReadable), the pipeline predicts exactly the same
+    String saved = tmp.resolve("pipeline-model").toString();
+    try {
+      model.write().overwrite().save(saved);
+    } catch (java.io.IOException e) {
+      throw new AssertionError(e);
+    }
+    PipelineModel loaded = PipelineModel.load(saved);
+    BnnClassificationModel loadedBnn = (BnnClassificationModel) loaded.stages()[1];
+    assertEquals(bnnModel.packedModel(), loadedBnn.packedModel());
+    assertEquals(bnnModel.uid(), loadedBnn.uid());
+    java.util.List<Row> before = scored.select("prediction", "rawPrediction").collectAsList();
+    java.util.List<Row> after = loaded.transform(test).select("prediction", "rawPrediction").collectAsList();
+    assertEquals(before, after);
+    assertEquals(accuracy, new MulticlassClassificationEvaluator().setMetricName("accuracy").evaluate(loaded.transform(test)));
+  }
+
+  @Test
+  void theEstimatorSavesAndLoadsItsParams() throws Exception {
+    String path = tmp.resolve("estimator").toString();
+    new BnnClassifier().setConfig(CONFIG).setEpochs(2).write().overwrite().save(path);
+    BnnClassifier back = BnnClassifier.load(path);
+    assertEquals(CONFIG, back.getOrDefault(back.config()));
+    assertEquals(2, (Integer) back.getOrDefault(back.epochs()));
   }
 
   @Test

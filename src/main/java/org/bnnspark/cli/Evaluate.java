@@ -1,0 +1,105 @@
+package org.bnnspark.cli;
+
+import java.io.IOException;
+import java.util.Collections;
+import java.util.Locale;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.bnnspark.inference.ClassificationMetrics;
+import org.bnnspark.nn.SoftmaxCrossEntropy;
+import org.bnnspark.spark.BatchScoring;
+import org.bnnspark.spark.DataFormatException;
+import org.bnnspark.spark.ModelFiles;
+import org.bnnspark.spark.OutputDir;
+import org.bnnspark.spark.ScoringInput;
+import org.bnnspark.spark.ScoringModel;
+
+/** {@code jobs/evaluate.sh}: accuracy, per-class precision/recall/F1 and the confusion matrix on labelled rows. */
+public final class Evaluate {
+  static final Args.Option[] OPTIONS = {
+      ScoringJobs.MODEL, ScoringJobs.INPUT, ScoringJobs.FORMAT,
+      new Args.Option("--label-col", "C", "label column: 0-based index for csv (default 0), name for parquet (default label)"),
+      ScoringJobs.FEATURES, ScoringJobs.CSV_HEADER, ScoringJobs.ENGINE,
+      new Args.Option("--json", "FILE", "where to write the metrics as JSON (default: evaluation.json next to the model)"),
+      ScoringJobs.MASTER, ScoringJobs.HELP,
+  };
+
+  private Evaluate() {}
+
+  public static void main(String[] argv) {
+    JobMain.run(() -> run(argv));
+  }
+
+  static void run(String[] argv) throws IOException {
+    Args a = Args.parse(argv, OPTIONS);
+    if (a.has("--help")) {
+      System.out.print(Args.help("jobs/evaluate.sh --model MODEL --input PATH [options]",
+          "Evaluates a trained BNN on labelled rows: per-class precision/recall/F1, the confusion matrix, and\n"
+              + "the accuracy as the last line: accuracy=0.9876. The metrics are also written as JSON.", OPTIONS));
+      return;
+    }
+    String modelPath = a.required("--model");
+    String inputPath = a.required("--input");
+    SparkSession spark = ScoringJobs.session(a, "bnn-spark evaluate");
+    try {
+      Configuration hconf = spark.sparkContext().hadoopConfiguration();
+      Broadcast<ScoringModel> model = ScoringJobs.model(a, spark);
+      ScoringInput.Input in = ScoringJobs.input(a, spark, model.value(), "0", true);
+      int k = model.value().classes();
+      int labelIndex = in.rows().schema().fieldIndex(in.labelColumn());
+      String labelName = in.labelColumn();
+      StructType pairs = new StructType().add("label", DataTypes.IntegerType, false).add("prediction", DataTypes.IntegerType, false);
+      BatchScoring.OutputRow maker = (row, logits, off, classes) -> {
+        if (row.isNullAt(labelIndex)) {
+          throw new DataFormatException(inputPath + ": a row has no label (column '" + labelName + "')");
+        }
+        double label = ((Number) row.get(labelIndex)).doubleValue();
+        if (label != Math.rint(label) || label < 0 || label >= classes) {
+          throw new DataFormatException(inputPath + ": label " + label + " in column '" + labelName
+              + "' is not a class index in 0.." + (classes - 1));
+        }
+        return RowFactory.create((int) label, SoftmaxCrossEntropy.argmax(logits, off, classes));
+      };
+      long[] flat = BatchScoring.transform(in.rows(), model, in.featuresColumn(), pairs, maker, inputPath).javaRDD()
+          .mapPartitions(rows -> {
+            long[] counts = new long[k * k];
+            while (rows.hasNext()) {
+              Row r = rows.next();
+              counts[r.getInt(0) * k + r.getInt(1)]++;
+            }
+            return Collections.singletonList(counts).iterator();
+          }).fold(new long[k * k], (x, y) -> {
+            long[] s = x.clone();
+            for (int i = 0; i < s.length; i++) {
+              s[i] += y[i];
+            }
+            return s;
+          });
+      ClassificationMetrics m = ClassificationMetrics.ofFlat(flat, k);
+      if (m.rows() == 0) {
+        throw new DataFormatException(inputPath + ": no rows");
+      }
+      Path json = a.has("--json") ? new Path(a.get("--json", null))
+          : new Path(ModelFiles.directoryOf(modelPath, hconf), "evaluation.json");
+      String extra = String.format(Locale.ROOT, "\"model\": \"%s\", \"input\": \"%s\", \"engine\": \"%s\"", escape(modelPath),
+          escape(inputPath), model.value().engine());
+      new OutputDir(json.getParent().toString(), hconf).writeText(json.getName(), m.toJson(extra));
+      System.out.printf(Locale.ROOT, "%s model on %d rows of %s%n", model.value().engine(), m.rows(), inputPath);
+      System.out.print(m.table());
+      System.out.println("metrics written to " + json);
+      System.out.printf(Locale.ROOT, "accuracy=%.4f%n", m.accuracy());
+    } finally {
+      spark.stop();
+    }
+  }
+
+  private static String escape(String s) {
+    return s.replace("\\", "\\\\").replace("\"", "\\\"");
+  }
+}

@@ -1,0 +1,111 @@
+package org.bnnspark.cli;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.bnnspark.nn.SoftmaxCrossEntropy;
+import org.bnnspark.spark.BatchScoring;
+import org.bnnspark.spark.DatasetCommit;
+import org.bnnspark.spark.ScoringInput;
+import org.bnnspark.spark.ScoringModel;
+
+/** {@code jobs/score.sh}: batch scoring through the broadcast packed model. */
+public final class Score {
+  static final Args.Option[] OPTIONS = {
+      ScoringJobs.MODEL, ScoringJobs.INPUT, ScoringJobs.FORMAT,
+      new Args.Option("--output", "PATH", "output directory (written atomically; must not exist unless --overwrite)"),
+      new Args.Option("--output-format", "FMT", "parquet (default) or csv"),
+      new Args.Option("--probabilities", null, "add probability_0 … probability_K-1 (softmax)"),
+      new Args.Option("--raw-scores", null, "add raw_0 … raw_K-1 (logits)"),
+      new Args.Option("--label-col", "C", "csv: 0-based index of a label column (default: none); parquet: passed through anyway"),
+      ScoringJobs.FEATURES, ScoringJobs.CSV_HEADER, ScoringJobs.ENGINE,
+      new Args.Option("--overwrite", null, "replace an existing --output"),
+      ScoringJobs.MASTER, ScoringJobs.HELP,
+  };
+
+  private Score() {}
+
+  public static void main(String[] argv) {
+    JobMain.run(() -> run(argv));
+  }
+
+  static void run(String[] argv) throws IOException {
+    Args a = Args.parse(argv, OPTIONS);
+    if (a.has("--help")) {
+      System.out.print(Args.help("jobs/score.sh --model MODEL --input PATH --output PATH [options]",
+          "Scores rows with a trained BNN through its broadcast packed XNOR model and writes the predictions with\n"
+              + "the input's other columns (idx: index, label; csv/libsvm: input_file, input_offset, label).",
+          OPTIONS));
+      return;
+    }
+    a.required("--model");
+    a.required("--input");
+    String output = a.required("--output");
+    String outputFormat = a.choice("--output-format", "parquet", List.of("parquet", "csv"));
+    boolean overwrite = a.has("--overwrite");
+    SparkSession spark = ScoringJobs.session(a, "bnn-spark score");
+    try {
+      org.apache.hadoop.conf.Configuration hconf = spark.sparkContext().hadoopConfiguration();
+      DatasetCommit.prepare(output, overwrite, hconf);
+      Broadcast<ScoringModel> model = ScoringJobs.model(a, spark);
+      ScoringInput.Input in = ScoringJobs.input(a, spark, model.value(), null, false);
+      int k = model.value().classes();
+      boolean probabilities = a.has("--probabilities");
+      boolean raw = a.has("--raw-scores");
+      StructType schema = new StructType();
+      List<Integer> keep = new ArrayList<>();
+      StructField[] fields = in.rows().schema().fields();
+      for (int c = 0; c < fields.length; c++) {
+        if (!fields[c].name().equals(in.featuresColumn())) {
+          schema = schema.add(fields[c]);
+          keep.add(c);
+        }
+      }
+      schema = schema.add("prediction", DataTypes.IntegerType, false);
+      for (int j = 0; probabilities && j < k; j++) {
+        schema = schema.add("probability_" + j, DataTypes.DoubleType, false);
+      }
+      for (int j = 0; raw && j < k; j++) {
+        schema = schema.add("raw_" + j, DataTypes.DoubleType, false);
+      }
+      int[] columns = keep.stream().mapToInt(Integer::intValue).toArray();
+      BatchScoring.OutputRow maker = (row, logits, off, classes) -> {
+        Object[] v = new Object[columns.length + 1 + (probabilities ? classes : 0) + (raw ? classes : 0)];
+        int i = 0;
+        for (int c : columns) {
+          v[i++] = row.get(c);
+        }
+        v[i++] = SoftmaxCrossEntropy.argmax(logits, off, classes);
+        if (probabilities) {
+          float[] p = java.util.Arrays.copyOfRange(logits, off, off + classes);
+          SoftmaxCrossEntropy.softmax(p, 0, classes);
+          for (int j = 0; j < classes; j++) {
+            v[i++] = (double) p[j];
+          }
+        }
+        for (int j = 0; raw && j < classes; j++) {
+          v[i++] = (double) logits[off + j];
+        }
+        return RowFactory.create(v);
+      };
+      Dataset<Row> scored = BatchScoring.transform(in.rows(), model, in.featuresColumn(), schema, maker, a.required("--input"));
+      long start = System.nanoTime();
+      DatasetCommit.save(scored.write().format(outputFormat).option("header", "true"), output, overwrite, hconf);
+      double seconds = (System.nanoTime() - start) / 1e9;
+      long rows = spark.read().format(outputFormat).option("header", "true").load(output).count();
+      System.out.printf(Locale.ROOT, "scored %d rows with the %s model in %.1f s (%.0f rows/s); predictions in %s%n", rows,
+          model.value().engine(), seconds, rows / seconds, output);
+    } finally {
+      spark.stop();
+    }
+  }
+}
