@@ -15,10 +15,9 @@ package org.bnnspark.bits;
  * since a value pair agrees exactly when its bits are equal, and XOR of the zero padding is zero.
  *
  * <h2>Thresholded packed output</h2>
- * {@link #gemmThresholded} fuses the next layer's BatchNorm and sign: output bit {@code (i, j)} is +1
- * when {@code dot ≥ threshold[j]}, or, for columns whose BN scale is negative ({@code flip[j]}), when
- * {@code dot ≤ threshold[j]}. {@link org.bnnspark.bits.BinaryGemm} implementations differ only in how
- * they compute the counts; the thresholding lives here, once.
+ * {@link #gemmThresholded} fuses the next layer's BatchNorm and sign ({@link SignThresholds}): output
+ * bit {@code (i, j)} is +1 when {@code dot ≥ threshold[j]}, or, for columns whose BN scale is negative,
+ * when {@code dot ≤ threshold[j]}. Implementations differ only in how they compute the counts.
  *
  * <p>Implementations: {@link ScalarBinaryGemm4x2} (portable, scalar POPCNT) and {@link
  * VectorBinaryGemm2x2} (Vector API {@code BIT_COUNT}, JDK 19+). {@link #best()} picks the fastest
@@ -52,40 +51,19 @@ public abstract class BinaryGemm {
 
   /**
    * Computes the products of {@code m} rows of {@code a} with the {@code n} rows of {@code b} and
-   * writes the thresholded signs packed: row i of the result is {@code words(n)} longs at
+   * writes their thresholded signs packed: row i of the result is {@code words(n)} longs at
    * {@code out[outOff + i*words(n)]}. {@code scratch} must hold at least {@code rowsPerChunk * n} ints.
    */
   public void gemmThresholded(long[] a, int aOff, int m, long[] b, int bOff, int n, int words, int bits,
-      int[] threshold, boolean[] flip, long[] out, int outOff, int[] scratch) {
+      SignThresholds thresholds, long[] out, int outOff, int[] scratch) {
     int outWords = BitPacking.words(n);
     int chunk = Math.max(1, Math.min(m, scratch.length / Math.max(1, n)));
     for (int i0 = 0; i0 < m; i0 += chunk) {
       int rows = Math.min(chunk, m - i0);
       gemm(a, aOff + i0 * words, rows, b, bOff, n, words, bits, scratch, 0, n);
       for (int r = 0; r < rows; r++) {
-        packThresholded(scratch, r * n, n, threshold, flip, out, outOff + (i0 + r) * outWords);
+        thresholds.pack(scratch, r * n, out, outOff + (i0 + r) * outWords);
       }
-    }
-  }
-
-  /**
-   * Packs the thresholded signs of {@code n} integer dots {@code dots[dOff…]} into {@code words(n)}
-   * longs at {@code out[outOff]}: bit j is +1 when {@code dot ≥ threshold[j]}, or {@code dot ≤
-   * threshold[j]} where {@code flip[j]}.
-   */
-  public static void packThresholded(int[] dots, int dOff, int n, int[] threshold, boolean[] flip, long[] out, int outOff) {
-    for (int w = 0, words = BitPacking.words(n); w < words; w++) {
-      long word = 0L;
-      int j0 = w << 6;
-      int jEnd = Math.min(n, j0 + 64);
-      for (int j = j0; j < jEnd; j++) {
-        int dot = dots[dOff + j];
-        boolean plus = flip[j] ? dot <= threshold[j] : dot >= threshold[j];
-        if (plus) {
-          word |= 1L << (j - j0);
-        }
-      }
-      out[outOff + w] = word;
     }
   }
 

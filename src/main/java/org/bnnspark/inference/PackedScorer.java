@@ -3,6 +3,8 @@ package org.bnnspark.inference;
 import java.util.List;
 import org.bnnspark.bits.BinaryGemm;
 import org.bnnspark.bits.BitPacking;
+import org.bnnspark.bits.LevelDots;
+import org.bnnspark.bits.SignThresholds;
 import org.bnnspark.inference.PackedModel.Representation;
 import org.bnnspark.nn.Dense;
 import org.bnnspark.nn.NetworkSpec;
@@ -22,9 +24,12 @@ public final class PackedScorer {
   private final BinaryGemm kernel = BinaryGemm.best();
   /** Per stage: transposed float weights ({@code in × out}) for stages that run in float. */
   private final float[][] floatWeightsT;
-  /** Per stage: ±1 weights transposed to {@code in × out} bytes, and their column sums, for level inputs. */
-  private final byte[][] levelWeightsT;
+  private final LevelDots levelKernel = LevelDots.best();
+  /** Per stage: the positive-weight mask transposed to {@code in × out} bytes, and the weights' column sums, for level inputs. */
+  private final byte[][] levelMasksT;
   private final int[][] levelColumnSums;
+  /** Per folded stage: its thresholds in the packing kernel's form. */
+  private final SignThresholds[] thresholds;
 
   private int capacity;
   private long[][] bitsOut;
@@ -39,10 +44,14 @@ public final class PackedScorer {
     this.stages = model.stages();
     int count = stages.size();
     floatWeightsT = new float[count][];
-    levelWeightsT = new byte[count][];
+    levelMasksT = new byte[count][];
     levelColumnSums = new int[count][];
+    thresholds = new SignThresholds[count];
     for (int s = 0; s < count; s++) {
       PackedStage st = stages.get(s);
+      if (st.folded()) {
+        thresholds[s] = new SignThresholds(st.threshold(), st.flip());
+      }
       if (runsOnLevels(s)) {
         prepareLevelWeights(s, st);
       } else if (runsInFloat(s) && st.linear() != PackedStage.Linear.NONE) {
@@ -72,16 +81,16 @@ public final class PackedScorer {
     int in = st.in();
     int out = st.out();
     int words = BitPacking.words(in);
-    byte[] wt = new byte[in * out];
+    byte[] mask = new byte[in * out];
     int[] sums = new int[out];
     for (int j = 0; j < out; j++) {
       for (int i = 0; i < in; i++) {
-        byte w = BitPacking.bit(st.binaryWeights(), j * words, i) ? (byte) 1 : (byte) -1;
-        wt[i * out + j] = w;
-        sums[j] += w;
+        boolean plus = BitPacking.bit(st.binaryWeights(), j * words, i);
+        mask[i * out + j] = plus ? (byte) -1 : 0;
+        sums[j] += plus ? 1 : -1;
       }
     }
-    levelWeightsT[s] = wt;
+    levelMasksT[s] = mask;
     levelColumnSums[s] = sums;
   }
 
@@ -138,8 +147,8 @@ public final class PackedScorer {
       int out = st.out();
       if (st.linear() == PackedStage.Linear.BINARY && model.stageInput(s) == Representation.BITS) {
         if (st.folded()) {
-          kernel.gemmThresholded(bits, 0, n, st.binaryWeights(), 0, out, BitPacking.words(in), in, st.threshold(), st.flip(),
-              bitsOut[s], 0, scratch);
+          kernel.gemmThresholded(bits, 0, n, st.binaryWeights(), 0, out, BitPacking.words(in), in, thresholds[s], bitsOut[s], 0,
+              scratch);
           bits = bitsOut[s];
           continue;
         }
@@ -151,7 +160,7 @@ public final class PackedScorer {
         levelDots(s, n);
         if (st.folded()) {
           for (int r = 0; r < n; r++) {
-            BinaryGemm.packThresholded(dots, r * out, out, st.threshold(), st.flip(), bitsOut[s], r * BitPacking.words(out));
+            thresholds[s].pack(dots, r * out, bitsOut[s], r * BitPacking.words(out));
           }
           bits = bitsOut[s];
         } else {
@@ -224,30 +233,21 @@ public final class PackedScorer {
   }
 
   /**
-   * {@code dots = Σ_i (2q_i − 255)·w_ij = 2·Σ_i q_i w_ij − 255·Σ_i w_ij}: the level-weighted sum skips
-   * zero levels (most pixels), the column sums are precomputed.
+   * {@code dots = Σ_i (2q_i − 255)·w_ij = 2·(2P_j − T) − 255·Σ_i w_ij}, with the positive sums
+   * {@code P_j} and level total {@code T} from the {@link LevelDots} kernel (which skips zero levels)
+   * and the weights' column sums precomputed.
    */
   private void levelDots(int s, int n) {
     PackedStage st = stages.get(s);
     int in = st.in();
     int out = st.out();
-    byte[] wt = levelWeightsT[s];
+    byte[] mask = levelMasksT[s];
     int[] sums = levelColumnSums[s];
     for (int r = 0; r < n; r++) {
       int base = r * out;
-      java.util.Arrays.fill(dots, base, base + out, 0);
-      for (int i = 0; i < in; i++) {
-        int q = levels[r * in + i];
-        if (q == 0) {
-          continue;
-        }
-        int w = i * out;
-        for (int j = 0; j < out; j++) {
-          dots[base + j] += q * wt[w + j];
-        }
-      }
+      int total = levelKernel.positiveSums(levels, r * in, in, mask, out, dots, base);
       for (int j = 0; j < out; j++) {
-        dots[base + j] = 2 * dots[base + j] - (NetworkSpec.INPUT_LEVELS - 1) * sums[j];
+        dots[base + j] = 2 * (2 * dots[base + j] - total) - (NetworkSpec.INPUT_LEVELS - 1) * sums[j];
       }
     }
   }

@@ -76,8 +76,12 @@ public record NetworkSpec(int inputSize, double inputLow, double inputHigh, int 
     return (2 * q - (INPUT_LEVELS - 1)) / (float) INPUT_LEVELS;
   }
 
-  /** The level of an input value produced by {@link #scaleInput} (exact inverse of {@link #levelValue}). */
+  /**
+   * The level of an input value produced by {@link #scaleInput}: the exact inverse of {@link
+   * #levelValue} (on the grid, {@code x·128 + 127.5} is exactly the integer q), clamped to [0, 255].
+   * A plain cast rather than {@code Math.round}, so a loop over a row vectorizes.
+   */
   public static int level(float x) {
-    return Math.round(x * (INPUT_LEVELS / 2f) + (INPUT_LEVELS - 1) / 2f);
+    return Math.max(0, Math.min(INPUT_LEVELS - 1, (int) (x * (INPUT_LEVELS / 2f) + (INPUT_LEVELS - 1) / 2f)));
   }
 }

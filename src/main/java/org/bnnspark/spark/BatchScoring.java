@@ -21,7 +21,7 @@ import org.bnnspark.nn.NetworkSpec;
  */
 public final class BatchScoring {
   /** Rows per scoring call: large enough to amortize the kernels' setup, small enough for L2. */
-  public static final int BATCH = 256;
+  public static final int BATCH = 512;
 
   private BatchScoring() {}
 
@@ -40,7 +40,7 @@ public final class BatchScoring {
     MapPartitionsFunction<Row, Row> f = rows -> {
       ScoringModel m = model.value();
       int partition = org.apache.spark.TaskContext.getPartitionId();
-      return new Scored(rows, m.newLogits(), m.inputSpec(), column, maker, source + " (partition " + partition + ", row ");
+      return new Scored(rows, m.newLogits(), m.inputSpec(), column, maker, source + " (partition " + partition + ")");
     };
     return df.mapPartitions(f, Encoders.row(out));
   }
@@ -93,7 +93,7 @@ public final class BatchScoring {
       next = 0;
       while (batch.size() < BATCH && rows.hasNext()) {
         Row r = rows.next();
-        FeatureValues.read(r.get(column), spec, x, batch.size() * f, where + position + ")");
+        FeatureValues.read(r.get(column), spec, x, batch.size() * f, where, position);
         position++;
         batch.add(r);
       }

@@ -134,7 +134,7 @@ public final class TabularData {
           }
           int label = RowParsers.checkLabel(r.getDouble(2), where + ": column '" + labelCol + "'", spec.classes());
           float[] x = new float[spec.inputSize()];
-          FeatureValues.read(r.get(3), spec, x, 0, where);
+          FeatureValues.read(r.get(3), spec, x, 0, r.getString(1), id);
           return new Tuple2<>(id, new LabeledRow(label, x));
         });
     return toBlocks(JavaPairRDD.fromJavaRDD(rows), partitions, path, spec);

@@ -102,14 +102,15 @@ class BinaryGemmTest {
         int[] threshold = new int[n];
         boolean[] flip = new boolean[n];
         for (int j = 0; j < n; j++) {
-          threshold[j] = rng.nextInt(2 * bits + 1) - bits;
-          flip[j] = rng.nextBoolean();
+          // the extremes encode constant neurons in packed models
+          threshold[j] = j % 11 == 5 ? Integer.MIN_VALUE : j % 11 == 7 ? Integer.MAX_VALUE : rng.nextInt(2 * bits + 1) - bits;
+          flip[j] = j % 11 != 5 && j % 11 != 7 && rng.nextBoolean();
         }
         int outWords = BitPacking.words(n);
         long[] out = new long[m * outWords];
         int[] scratch = new int[3 * n]; // forces several chunks when m > 3
         kernel.gemmThresholded(BitPacking.packRows(a, m, bits), 0, m, BitPacking.packRows(b, n, bits), 0, n,
-            BitPacking.words(bits), bits, threshold, flip, out, 0, scratch);
+            BitPacking.words(bits), bits, new SignThresholds(threshold, flip), out, 0, scratch);
         for (int i = 0; i < m; i++) {
           for (int j = 0; j < n; j++) {
             int dot = floatDot(a, i * bits, b, j * bits, bits);
@@ -131,5 +132,49 @@ class BinaryGemmTest {
     } else {
       assertEquals(BinaryGemm.portable(), BinaryGemm.best(), "JDK " + feature + " lacks BIT_COUNT: scalar fallback");
     }
+  }
+
+  @Test
+  void levelDotKernelsEqualTheIntegerReference() {
+    SplittableRandom rng = new SplittableRandom(9);
+    List<LevelDots> kernels = new java.util.ArrayList<>(List.of(LevelDots.portable()));
+    if (LevelDots.vectorOrNull() != null) {
+      kernels.add(LevelDots.vectorOrNull());
+    }
+    for (int trial = 0; trial < 60; trial++) {
+      int in = trial == 0 ? 700 : 1 + rng.nextInt(400);
+      int out = trial < BOUNDARY_LENGTHS.length ? BOUNDARY_LENGTHS[trial] : 1 + rng.nextInt(100);
+      // dense rows (more than 128 non-zero levels, so the 16-bit partial sums are flushed), sparse, all-zero
+      double zeros = trial % 3 == 0 ? 0.0 : trial % 3 == 1 ? 0.8 : 1.0;
+      int[] levels = new int[2 * in];
+      for (int i = 0; i < levels.length; i++) {
+        levels[i] = rng.nextDouble() < zeros ? 0 : (trial == 0 ? 255 : rng.nextInt(256));
+      }
+      byte[] mask = new byte[in * out];
+      for (int i = 0; i < mask.length; i++) {
+        mask[i] = rng.nextBoolean() ? (byte) -1 : 0;
+      }
+      for (int r = 0; r < 2; r++) {
+        long total = 0;
+        long[] expected = new long[out];
+        for (int i = 0; i < in; i++) {
+          total += levels[r * in + i];
+          for (int j = 0; j < out; j++) {
+            expected[j] += mask[i * out + j] != 0 ? levels[r * in + i] : 0;
+          }
+        }
+        for (LevelDots kernel : kernels) {
+          int[] p = new int[out + 3];
+          java.util.Arrays.fill(p, 77);
+          assertEquals(total, kernel.positiveSums(levels, r * in, in, mask, out, p, 2), kernel.name());
+          for (int j = 0; j < out; j++) {
+            assertEquals(expected[j], p[2 + j], kernel.name() + " in=" + in + " out=" + out + " j=" + j);
+          }
+          assertEquals(77, p[1]);
+          assertEquals(77, p[out + 2]);
+        }
+      }
+    }
+    assertNotNull(LevelDots.vectorOrNull(), "the tests run with jdk.incubator.vector: the vector kernel must load");
   }
 }

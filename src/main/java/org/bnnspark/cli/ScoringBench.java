@@ -1,0 +1,189 @@
+package org.bnnspark.cli;
+
+import java.util.Locale;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.ml.classification.MultilayerPerceptronClassificationModel;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import org.bnnspark.bits.BinaryGemm;
+import org.bnnspark.bits.BitPacking;
+import org.bnnspark.inference.ModelSummary;
+import org.bnnspark.inference.PackedModel;
+import org.bnnspark.inference.PackedStage;
+import org.bnnspark.nn.Blas;
+import org.bnnspark.nn.SoftmaxCrossEntropy;
+import org.bnnspark.spark.BatchScoring;
+import org.bnnspark.spark.ModelFiles;
+import org.bnnspark.spark.ScoringInput;
+import org.bnnspark.spark.ScoringModel;
+
+/**
+ * {@code jobs/bench.sh scoring}: scoring throughput on one SparkContext and one cached DataFrame (the
+ * MNIST test set replicated), three ways: our packed XNOR model, the same trained network in float
+ * (our float path, batched), and Spark MLlib's {@code MultilayerPerceptronClassificationModel} at the
+ * same layer sizes. Also one hidden layer alone (packed vs the BLAS) and the model sizes.
+ */
+public final class ScoringBench {
+  static final Args.Option[] OPTIONS = {
+      new Args.Option("--data", "DIR", "MNIST IDX directory (its t10k-* files are replicated)"),
+      new Args.Option("--model", "PATH", "training output directory (default out/quickstart)"),
+      new Args.Option("--rows", "N", "rows to score (default 1000000)"),
+      new Args.Option("--partitions", "N", "partitions of the cached data (default 8)"),
+      new Args.Option("--skip-mllib", null, "do not run MLlib"),
+      new Args.Option("--help", null, "this help"),
+  };
+
+  private ScoringBench() {}
+
+  public static void main(String[] argv) {
+    JobMain.run(() -> run(argv));
+  }
+
+  static void run(String[] argv) throws Exception {
+    Args a = Args.parse(argv, OPTIONS);
+    if (a.has("--help")) {
+      System.out.print(Args.help("jobs/bench.sh scoring --data DIR [options]",
+          "Scoring rows/s: packed XNOR vs our float path vs Spark MLlib MLP, same cached data, same Spark.", OPTIONS));
+      return;
+    }
+    String data = a.required("--data");
+    String modelPath = a.get("--model", "out/quickstart");
+    int rows = a.positiveInt("--rows", 1_000_000);
+    SparkConf conf = new SparkConf().setAppName("bnn-spark scoring bench");
+    if (!conf.contains("spark.master")) {
+      conf.setMaster("local[2]");
+    }
+    SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
+    try {
+      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      ScoringModel packed = ModelFiles.load(modelPath, "packed", jsc.hadoopConfiguration());
+      ScoringModel floats = ModelFiles.load(modelPath, "float", jsc.hadoopConfiguration());
+      PackedModel pm = packed.packedModel();
+      System.out.printf(Locale.ROOT, "bnn-spark scoring bench: model %s, %s, java %s, binary kernel %s%n", modelPath,
+          jsc.master(), Runtime.version().feature(), BinaryGemm.best().name());
+
+      layerBench(pm);
+
+      ScoringInput.Input test = ScoringInput.read(spark, "idx", data, packed.inputSpec(),
+          new ScoringInput.Options("features", "label", null, false, false));
+      StructType schema = test.rows().schema();
+      // sparse vectors, as MNIST is (~19% non-zero): 1M rows of dense doubles would not fit in memory
+      Dataset<Row> base = spark.createDataFrame(test.rows().javaRDD()
+          .map(r -> RowFactory.create(r.get(0), r.get(1), ((Vector) r.get(2)).compressed())), schema);
+      long baseRows = base.count();
+      long copies = (rows + baseRows - 1) / baseRows;
+      Dataset<Row> big = base.crossJoin(spark.range(copies).withColumnRenamed("id", "copy"))
+          .repartition(a.positiveInt("--partitions", 8)).persist(StorageLevel.MEMORY_AND_DISK());
+      long n = big.count();
+      System.out.printf(Locale.ROOT, "cached %d rows (%d copies of %s's test set)%n", n, copies, data);
+
+      double packedRate = ours(jsc, big, base, packed, n);
+      double floatRate = ours(jsc, big, base, floats, n);
+      double mllibRate = Double.NaN;
+      if (!a.has("--skip-mllib")) {
+        mllibRate = mllib(big, base, pm, n);
+      }
+      ModelSummary.Totals t = ModelSummary.totals(pm);
+      long mllibBytes = 8L * mllibWeights(pm);
+      System.out.printf(Locale.ROOT, "model size: packed %d B, float32 %d B (%.1fx), MLlib doubles %d B (%.1fx)%n",
+          t.packedBytes(), t.float32Bytes(), t.compression(), mllibBytes, (double) mllibBytes / t.packedBytes());
+      System.out.printf(Locale.ROOT, "packed_rows_per_s=%.0f float_rows_per_s=%.0f mllib_rows_per_s=%.0f "
+              + "packed_vs_float=%.1f packed_vs_mllib=%.1f size_ratio=%.1f jdk=%d%n",
+          packedRate, floatRate, mllibRate, packedRate / floatRate, packedRate / mllibRate, t.compression(),
+          Runtime.version().feature());
+    } finally {
+      spark.stop();
+    }
+  }
+
+  /** Rows/s of our batch scoring with {@code model} over {@code big}, after a warm-up pass over {@code warm}. */
+  private static double ours(JavaSparkContext jsc, Dataset<Row> big, Dataset<Row> warm, ScoringModel model, long n) {
+    Broadcast<ScoringModel> bc = jsc.broadcast(model);
+    StructType out = new StructType().add("prediction", DataTypes.IntegerType, false);
+    BatchScoring.OutputRow maker = (row, logits, off, k) -> RowFactory.create(SoftmaxCrossEntropy.argmax(logits, off, k));
+    BatchScoring.transform(warm, bc, "features", out, maker, "warm-up").agg(functions.sum("prediction")).first();
+    long t0 = System.nanoTime();
+    Row sum = BatchScoring.transform(big, bc, "features", out, maker, "bench").agg(functions.sum("prediction")).first();
+    double s = (System.nanoTime() - t0) / 1e9;
+    System.out.printf(Locale.ROOT, "%-8s %10d rows in %7.1f s = %9.0f rows/s (checksum %s)%n", model.engine(), n, s, n / s, sum.get(0));
+    bc.destroy();
+    return n / s;
+  }
+
+  private static long mllibWeights(PackedModel pm) {
+    long w = 0;
+    for (PackedStage st : pm.stages()) {
+      if (st.linear() != PackedStage.Linear.NONE) {
+        w += (long) st.in() * st.out() + st.out();
+      }
+    }
+    return w;
+  }
+
+  /** MLlib's MLP at the packed model's layer sizes (random weights: throughput does not depend on them). */
+  private static double mllib(Dataset<Row> big, Dataset<Row> warm, PackedModel pm, long n) {
+    int[] layers = java.util.stream.IntStream.concat(java.util.stream.IntStream.of(pm.inputSize()),
+        pm.stages().stream().filter(s -> s.linear() != PackedStage.Linear.NONE).mapToInt(PackedStage::out)).toArray();
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(1);
+    double[] weights = new double[(int) mllibWeights(pm)];
+    for (int w = 0; w < weights.length; w++) {
+      weights[w] = rng.nextGaussian() * 0.05;
+    }
+    MultilayerPerceptronClassificationModel m = new MultilayerPerceptronClassificationModel("mlp", Vectors.dense(weights));
+    m.set(m.layers(), layers);
+    m.transform(warm).agg(functions.sum("prediction")).first();
+    long t0 = System.nanoTime();
+    Row sum = m.transform(big).agg(functions.sum("prediction")).first();
+    double s = (System.nanoTime() - t0) / 1e9;
+    System.out.printf(Locale.ROOT, "%-8s %10d rows in %7.1f s = %9.0f rows/s (layers %s, checksum %s)%n", "mllib", n, s, n / s,
+        java.util.Arrays.toString(layers), sum.get(0));
+    return n / s;
+  }
+
+  /** One hidden layer at batch 256, single thread: packed (XNOR-popcount + thresholds) vs float sgemm through the BLAS. */
+  private static void layerBench(PackedModel pm) {
+    PackedStage hidden = null;
+    for (int s = 0; s < pm.stages().size(); s++) {
+      if (pm.stageInput(s) == PackedModel.Representation.BITS && pm.stages().get(s).folded()) {
+        hidden = pm.stages().get(s);
+        break;
+      }
+    }
+    if (hidden == null) {
+      return;
+    }
+    int m = 256;
+    int in = hidden.in();
+    int out = hidden.out();
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(3);
+    float[] x = new float[m * in];
+    for (int v = 0; v < x.length; v++) {
+      x[v] = rng.nextBoolean() ? 1f : -1f;
+    }
+    long[] xb = BitPacking.packRows(x, m, in);
+    long[] yb = new long[m * BitPacking.words(out)];
+    int[] scratch = new int[m * out];
+    PackedStage h = hidden;
+    org.bnnspark.bits.SignThresholds thresholds = new org.bnnspark.bits.SignThresholds(h.threshold(), h.flip());
+    double packed = Bench.time(() -> BinaryGemm.best().gemmThresholded(xb, 0, m, h.binaryWeights(), 0, out,
+        BitPacking.words(in), in, thresholds, yb, 0, scratch), 2);
+    float[] w = new float[out * in];
+    for (int v = 0; v < w.length; v++) {
+      w[v] = rng.nextBoolean() ? 1f : -1f;
+    }
+    float[] y = new float[m * out];
+    double sgemm = Bench.time(() -> Blas.abT(x, m, in, w, out, y), 2);
+    System.out.printf(Locale.ROOT, "hidden layer %d→%d, batch %d, 1 thread: packed %.0f rows/s, float sgemm (%s) %.0f rows/s, %.1fx%n",
+        in, out, m, m / packed, Blas.implementation(), m / sgemm, sgemm / packed);
+  }
+}
