@@ -112,12 +112,20 @@ public final class ScoringBench {
     StructType out = new StructType().add("prediction", DataTypes.IntegerType, false);
     BatchScoring.OutputRow maker = (row, logits, off, k) -> RowFactory.create(SoftmaxCrossEntropy.argmax(logits, off, k));
     BatchScoring.transform(warm, bc, "features", out, maker, "warm-up").agg(functions.sum("prediction")).first();
-    long t0 = System.nanoTime();
-    Row sum = BatchScoring.transform(big, bc, "features", out, maker, "bench").agg(functions.sum("prediction")).first();
-    double s = (System.nanoTime() - t0) / 1e9;
-    System.out.printf(Locale.ROOT, "%-8s %10d rows in %7.1f s = %9.0f rows/s (checksum %s)%n", model.engine(), n, s, n / s, sum.get(0));
+    // best of two passes: the first may still run partly before C2 has compiled the kernels
+    double best = Double.MAX_VALUE;
+    Row sum = null;
+    for (int pass = 0; pass < 2; pass++) {
+      long t0 = System.nanoTime();
+      sum = BatchScoring.transform(big, bc, "features", out, maker, "bench").agg(functions.sum("prediction")).first();
+      double s = (System.nanoTime() - t0) / 1e9;
+      System.out.printf(Locale.ROOT, "%-8s pass %d: %d rows in %.1f s = %.0f rows/s%n", model.engine(), pass + 1, n, s, n / s);
+      best = Math.min(best, s);
+    }
+    System.out.printf(Locale.ROOT, "%-8s %10d rows in %7.1f s = %9.0f rows/s (best of 2; checksum %s)%n", model.engine(), n, best,
+        n / best, sum.get(0));
     bc.destroy();
-    return n / s;
+    return n / best;
   }
 
   private static long mllibWeights(PackedModel pm) {

@@ -65,7 +65,9 @@ class ScoreJobIT {
     assertEquals("accuracy=" + trainedAccuracy, eval.lastLine());
     assertTrue(eval.stdout().contains("confusion matrix"), eval.stdout());
     String json = Files.readString(model.resolve("evaluation.json"));
-    assertTrue(json.contains("\"accuracy\": " + trainedAccuracy) && json.contains("\"confusion_matrix\": [["), json);
+    java.util.regex.Matcher acc = java.util.regex.Pattern.compile("\"accuracy\": ([0-9.]+)").matcher(json);
+    assertTrue(acc.find() && json.contains("\"confusion_matrix\": [["), json);
+    assertEquals(Double.parseDouble(trainedAccuracy), Double.parseDouble(acc.group(1)), 5e-5, json);
 
     // the float engine (training graph) agrees exactly with the packed model
     JobRunner.Result floats = job("evaluate.sh", "--model", model.toString(), "--input", data.toString(), "--engine", "float",
