@@ -123,6 +123,10 @@ public final class Train {
           out.readText(OutputDir.METRICS).lines().limit(state.epoch).forEach(metricLines::add);
         }
         System.out.println("resuming from " + out.path(newest) + " (epoch " + state.epoch + " done)");
+        int stale = out.removeStaleTemporaries();
+        if (stale > 0) {
+          System.out.println("removed " + stale + " temporary file(s) of the interrupted run");
+        }
       } else if (out.exists(OutputDir.MODEL) || !out.checkpoints().isEmpty()) {
         throw new UsageException(output + " already holds a training run; pass --resume to continue it or choose another --output");
       }

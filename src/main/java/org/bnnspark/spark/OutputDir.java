@@ -104,6 +104,28 @@ public final class OutputDir {
     return out;
   }
 
+  /**
+   * Removes temporary files a killed earlier run left behind (a crash during a write leaves its
+   * {@code .NAME.tmp-UUID}; the file under its final name is the previous, complete version).
+   * Returns how many were removed.
+   */
+  public int removeStaleTemporaries() throws IOException {
+    int removed = 0;
+    for (Path dir : new Path[] {root, path(CHECKPOINTS)}) {
+      if (!fs.exists(dir)) {
+        continue;
+      }
+      for (FileStatus st : fs.listStatus(dir)) {
+        if (st.isFile() && st.getPath().getName().startsWith(".") && st.getPath().getName().contains(".tmp-")
+            && !st.getPath().getName().endsWith(".crc")) {
+          fs.delete(st.getPath(), false);
+          removed++;
+        }
+      }
+    }
+    return removed;
+  }
+
   public void delete(String name) throws IOException {
     fs.delete(path(name), false);
   }

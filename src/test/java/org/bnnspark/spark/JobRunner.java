@@ -20,8 +20,7 @@ final class JobRunner {
 
   private JobRunner() {}
 
-  static Result run(Map<String, String> env, String... command) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of(command));
+  private static ProcessBuilder builder(Map<String, String> env, List<String> cmd) {
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().remove("SPARK_HOME");
     // the jobs pick the newest JDK unless told: pin them to the JDK running the tests
@@ -29,6 +28,31 @@ final class JobRunner {
     pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
     pb.environment().put("BNN_DRIVER_MEMORY", "2g");
     pb.environment().putAll(env);
+    return pb;
+  }
+
+  /** Starts a job in the background, as a user's shell would; stdout and stderr go to {@code log}. */
+  static Process start(Path log, String... command) throws IOException {
+    return builder(Map.of(), List.of(command)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+  }
+
+  /** Waits until {@code ready} holds (polling), failing when {@code job} ends first or after two minutes. */
+  static void await(String what, java.util.function.BooleanSupplier ready, Process job) throws InterruptedException {
+    long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+    while (!ready.getAsBoolean()) {
+      if (!job.isAlive()) {
+        throw new AssertionError("the job ended (exit " + job.exitValue() + ") before " + what);
+      }
+      if (System.nanoTime() > end) {
+        throw new AssertionError("timed out waiting for " + what);
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  static Result run(Map<String, String> env, String... command) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of(command));
+    ProcessBuilder pb = builder(env, cmd);
     Path out = Files.createTempFile("job", ".out");
     Path err = Files.createTempFile("job", ".err");
     pb.redirectOutput(out.toFile());

@@ -129,6 +129,39 @@ class StandaloneClusterIT {
       assertArrayEquals(Files.readAllBytes(tmp.resolve("local/model.bnn")), Files.readAllBytes(tmp.resolve("cluster/model.bnn")),
           "the cluster's model must equal the local run's, byte for byte");
       assertEquals(local.lastLine(), cluster.lastLine());
+
+      // an executor JVM killed mid-training: Spark retries its tasks (and recomputes its cached
+      // blocks) elsewhere, the worker starts a new executor, and the model is still the same
+      Path slow = tmp.resolve("slow.json");
+      Files.writeString(slow, TestData.CONFIG.replace("\"batch_size\": 64", "\"batch_size\": 16"));
+      Path bigger = TestData.write(tmp.resolve("idx-bigger"), 3000, 300, false);
+      String[] args = {"jobs/train.sh", "--data", bigger.toString(), "--config", slow.toString(), "--partitions", "2", "--quiet",
+          "--master"};
+      JobRunner.Result reference = JobRunner.run(java.util.Map.of(), concat(args, "local[2]", "--output", tmp.resolve("ref").toString()));
+      assertEquals(0, reference.exitCode(), reference.stderr());
+      Path log = tmp.resolve("killed-executor.log");
+      Process job = JobRunner.start(log, concat(args, url, "--output", tmp.resolve("killed-executor").toString()));
+      JobRunner.await("training to start", () -> read(log).contains("steps/epoch"), job);
+      Thread.sleep(3000);
+      ProcessHandle executor = started.get(1).descendants()
+          .filter(h -> h.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend")).findFirst()
+          .orElseThrow(() -> new AssertionError("worker 1 runs no executor"));
+      executor.destroyForcibly();
+      assertTrue(job.waitFor(5, java.util.concurrent.TimeUnit.MINUTES), "training did not finish after the executor loss");
+      assertEquals(0, job.exitValue(), read(log) + executorLogs());
+      assertArrayEquals(Files.readAllBytes(tmp.resolve("ref/model.bnn")), Files.readAllBytes(tmp.resolve("killed-executor/model.bnn")),
+          "a run that lost an executor must end with the fault-free model");
+      assertTrue(read(log).contains("test_accuracy="), read(log));
+      // the worker really lost its executor and launched a replacement for the same application
+      try (var apps = Files.list(tmp.resolve("work1"))) {
+        long maxExecutors = 0;
+        for (Path app : apps.toList()) {
+          try (var executors = Files.list(app)) {
+            maxExecutors = Math.max(maxExecutors, executors.count());
+          }
+        }
+        assertTrue(maxExecutors >= 2, "worker 1 should have started a second executor after the kill");
+      }
     } finally {
       for (Process p : started) {
         p.descendants().forEach(ProcessHandle::destroyForcibly);
@@ -136,5 +169,19 @@ class StandaloneClusterIT {
         p.waitFor();
       }
     }
+  }
+
+  private static String read(Path log) {
+    try {
+      return Files.exists(log) ? Files.readString(log) : "";
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  private static String[] concat(String[] head, String... tail) {
+    List<String> all = new ArrayList<>(List.of(head));
+    all.addAll(List.of(tail));
+    return all.toArray(new String[0]);
   }
 }
