@@ -46,11 +46,11 @@ public final class Evaluate {
     }
     String modelPath = a.required("--model");
     String inputPath = a.required("--input");
-    SparkSession spark = ScoringJobs.session(a, "bnn-spark evaluate");
+    SparkSession spark = JobMain.sparkSession(a, "bnn-spark evaluate", "local[*]");
     try {
       Configuration hconf = spark.sparkContext().hadoopConfiguration();
       Broadcast<ScoringModel> model = ScoringJobs.model(a, spark);
-      ScoringInput.Input in = ScoringJobs.input(a, spark, model.value(), "0", true);
+      ScoringInput.Input in = ScoringJobs.input(a, spark, model.value(), "0", true, false);
       int k = model.value().classes();
       int labelIndex = in.rows().schema().fieldIndex(in.labelColumn());
       String labelName = in.labelColumn();

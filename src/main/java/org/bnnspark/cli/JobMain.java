@@ -34,6 +34,20 @@ public final class JobMain {
     System.exit(code);
   }
 
+  /**
+   * The job's Spark session: {@code --master} when given, else what spark-submit set
+   * ({@code spark.master}), else {@code fallbackMaster}.
+   */
+  static org.apache.spark.sql.SparkSession sparkSession(Args a, String app, String fallbackMaster) {
+    org.apache.spark.SparkConf conf = new org.apache.spark.SparkConf().setAppName(app);
+    if (a.has("--master")) {
+      conf.setMaster(a.get("--master", null));
+    } else if (!conf.contains("spark.master")) {
+      conf.setMaster(fallbackMaster);
+    }
+    return org.apache.spark.sql.SparkSession.builder().config(conf).getOrCreate();
+  }
+
   /** The most useful one-line message in a cause chain. */
   static String explain(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {

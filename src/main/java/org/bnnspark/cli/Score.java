@@ -5,7 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -28,11 +30,23 @@ public final class Score {
       new Args.Option("--raw-scores", null, "add raw_0 … raw_K-1 (logits)"),
       new Args.Option("--label-col", "C", "csv: 0-based index of a label column (default: none); parquet: passed through anyway"),
       ScoringJobs.FEATURES, ScoringJobs.CSV_HEADER, ScoringJobs.ENGINE,
-      new Args.Option("--overwrite", null, "replace an existing --output"),
+      new Args.Option("--overwrite", null, "replace an existing --output (and --quarantine)"),
+      new Args.Option("--bad-rows", "MODE", "fail (default): a bad row stops the job with one line naming it; quarantine: "
+          + "bad rows are counted and written to --quarantine with the reason, the rest is scored"),
+      new Args.Option("--quarantine", "PATH", "where quarantined rows go (default: OUTPUT-quarantine)"),
       ScoringJobs.MASTER, ScoringJobs.HELP,
   };
 
   private Score() {}
+
+  /** Copies the pass-through columns into {@code v}; returns the next free index. */
+  private static int passThrough(Row row, int[] columns, Object[] v) {
+    int i = 0;
+    for (int c : columns) {
+      v[i++] = row.get(c);
+    }
+    return i;
+  }
 
   public static void main(String[] argv) {
     JobMain.run(() -> run(argv));
@@ -52,12 +66,17 @@ public final class Score {
     String output = a.required("--output");
     String outputFormat = a.choice("--output-format", "parquet", List.of("parquet", "csv"));
     boolean overwrite = a.has("--overwrite");
-    SparkSession spark = ScoringJobs.session(a, "bnn-spark score");
+    boolean quarantine = a.choice("--bad-rows", "fail", List.of("fail", "quarantine")).equals("quarantine");
+    String quarantinePath = a.get("--quarantine", output.replaceAll("/+$", "") + "-quarantine");
+    SparkSession spark = JobMain.sparkSession(a, "bnn-spark score", "local[*]");
     try {
       org.apache.hadoop.conf.Configuration hconf = spark.sparkContext().hadoopConfiguration();
       DatasetCommit.prepare(output, overwrite, hconf);
+      if (quarantine) {
+        DatasetCommit.prepare(quarantinePath, overwrite, hconf);
+      }
       Broadcast<ScoringModel> model = ScoringJobs.model(a, spark);
-      ScoringInput.Input in = ScoringJobs.input(a, spark, model.value(), null, false);
+      ScoringInput.Input in = ScoringJobs.input(a, spark, model.value(), null, false, quarantine);
       int k = model.value().classes();
       boolean probabilities = a.has("--probabilities");
       boolean raw = a.has("--raw-scores");
@@ -65,25 +84,28 @@ public final class Score {
       List<Integer> keep = new ArrayList<>();
       StructField[] fields = in.rows().schema().fields();
       for (int c = 0; c < fields.length; c++) {
-        if (!fields[c].name().equals(in.featuresColumn())) {
+        String name = fields[c].name();
+        if (!name.equals(in.featuresColumn()) && !name.equals(in.errorColumn())) {
           schema = schema.add(fields[c]);
           keep.add(c);
         }
       }
-      schema = schema.add("prediction", DataTypes.IntegerType, false);
+      // with quarantine, bad rows travel with the good ones until the write: their scores are null
+      schema = schema.add("prediction", DataTypes.IntegerType, quarantine);
       for (int j = 0; probabilities && j < k; j++) {
-        schema = schema.add("probability_" + j, DataTypes.DoubleType, false);
+        schema = schema.add("probability_" + j, DataTypes.DoubleType, quarantine);
       }
       for (int j = 0; raw && j < k; j++) {
-        schema = schema.add("raw_" + j, DataTypes.DoubleType, false);
+        schema = schema.add("raw_" + j, DataTypes.DoubleType, quarantine);
+      }
+      if (quarantine) {
+        schema = schema.add(ScoringInput.ERROR, DataTypes.StringType, true);
       }
       int[] columns = keep.stream().mapToInt(Integer::intValue).toArray();
+      int width = columns.length + 1 + (probabilities ? k : 0) + (raw ? k : 0) + (quarantine ? 1 : 0);
       BatchScoring.OutputRow maker = (row, logits, off, classes) -> {
-        Object[] v = new Object[columns.length + 1 + (probabilities ? classes : 0) + (raw ? classes : 0)];
-        int i = 0;
-        for (int c : columns) {
-          v[i++] = row.get(c);
-        }
+        Object[] v = new Object[width];
+        int i = passThrough(row, columns, v);
         v[i++] = SoftmaxCrossEntropy.argmax(logits, off, classes);
         if (probabilities) {
           float[] p = java.util.Arrays.copyOfRange(logits, off, off + classes);
@@ -97,13 +119,39 @@ public final class Score {
         }
         return RowFactory.create(v);
       };
-      Dataset<Row> scored = BatchScoring.transform(in.rows(), model, in.featuresColumn(), schema, maker, a.required("--input"));
+      BatchScoring.BadRow bad = (row, error) -> {
+        Object[] v = new Object[width];
+        passThrough(row, columns, v);
+        v[width - 1] = error;
+        return RowFactory.create(v);
+      };
+      Dataset<Row> scored = BatchScoring.transform(in.rows(), model, in.featuresColumn(), in.errorColumn(), schema, maker,
+          quarantine ? bad : null, a.required("--input"));
       long start = System.nanoTime();
-      DatasetCommit.save(scored.write().format(outputFormat).option("header", "true"), output, overwrite, hconf);
+      if (quarantine) {
+        // one scoring pass feeds both outputs
+        scored = scored.persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
+        Column isBad = functions.col(ScoringInput.ERROR).isNotNull();
+        DatasetCommit.save(scored.where(functions.not(isBad)).drop(ScoringInput.ERROR).write().format(outputFormat)
+            .option("header", "true"), output, overwrite, hconf);
+        Column[] badColumns = java.util.Arrays.stream(columns).mapToObj(c -> functions.col(fields[c].name()))
+            .toArray(Column[]::new);
+        Column[] withError = java.util.Arrays.copyOf(badColumns, badColumns.length + 1);
+        withError[badColumns.length] = functions.col(ScoringInput.ERROR).as("error");
+        DatasetCommit.save(scored.where(isBad).select(withError).write().format(outputFormat).option("header", "true"),
+            quarantinePath, overwrite, hconf);
+        scored.unpersist();
+      } else {
+        DatasetCommit.save(scored.write().format(outputFormat).option("header", "true"), output, overwrite, hconf);
+      }
       double seconds = (System.nanoTime() - start) / 1e9;
       long rows = spark.read().format(outputFormat).option("header", "true").load(output).count();
       System.out.printf(Locale.ROOT, "scored %d rows with the %s model in %.1f s (%.0f rows/s); predictions in %s%n", rows,
           model.value().engine(), seconds, rows / seconds, output);
+      if (quarantine) {
+        long badRows = spark.read().format(outputFormat).option("header", "true").load(quarantinePath).count();
+        System.out.printf(Locale.ROOT, "quarantined %d bad rows (with the reason) in %s%n", badRows, quarantinePath);
+      }
     } finally {
       spark.stop();
     }

@@ -1,7 +1,6 @@
 package org.bnnspark.cli;
 
 import java.util.Locale;
-import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.classification.MultilayerPerceptronClassificationModel;
@@ -59,11 +58,7 @@ public final class ScoringBench {
     String data = a.required("--data");
     String modelPath = a.get("--model", "out/quickstart");
     int rows = a.positiveInt("--rows", 1_000_000);
-    SparkConf conf = new SparkConf().setAppName("bnn-spark scoring bench");
-    if (!conf.contains("spark.master")) {
-      conf.setMaster("local[2]");
-    }
-    SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
+    SparkSession spark = JobMain.sparkSession(a, "bnn-spark scoring bench", "local[2]");
     try {
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       ScoringModel packed = ModelFiles.load(modelPath, "packed", jsc.hadoopConfiguration());
@@ -75,7 +70,7 @@ public final class ScoringBench {
       layerBench(pm);
 
       ScoringInput.Input test = ScoringInput.read(spark, "idx", data, packed.inputSpec(),
-          new ScoringInput.Options("features", "label", null, false, false));
+          new ScoringInput.Options("features", "label", null, false, false, false));
       StructType schema = test.rows().schema();
       // sparse vectors, as MNIST is (~19% non-zero): 1M rows of dense doubles would not fit in memory
       Dataset<Row> base = spark.createDataFrame(test.rows().javaRDD()

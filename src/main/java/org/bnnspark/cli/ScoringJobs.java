@@ -2,7 +2,6 @@ package org.bnnspark.cli;
 
 import java.io.IOException;
 import java.util.List;
-import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
@@ -29,16 +28,6 @@ final class ScoringJobs {
   static final Args.Option MASTER = new Args.Option("--master", "URL", "Spark master (default local[*])");
   static final Args.Option HELP = new Args.Option("--help", null, "this help");
 
-  static SparkSession session(Args a, String app) {
-    SparkConf sconf = new SparkConf().setAppName(app);
-    if (a.has("--master")) {
-      sconf.setMaster(a.get("--master", null));
-    } else if (!sconf.contains("spark.master")) {
-      sconf.setMaster("local[*]");
-    }
-    return SparkSession.builder().config(sconf).getOrCreate();
-  }
-
   /** Loads {@code --model} for {@code --engine} and broadcasts it. */
   static Broadcast<ScoringModel> model(Args a, SparkSession spark) throws IOException {
     String engine = a.choice("--engine", "packed", ModelFiles.ENGINES);
@@ -51,7 +40,8 @@ final class ScoringJobs {
    * Reads {@code --input}. The label column: for csv a 0-based index ({@code labelDefault} when not
    * given; null means unlabelled lines), for parquet a name (default {@code label}).
    */
-  static ScoringInput.Input input(Args a, SparkSession spark, ScoringModel m, String csvLabelDefault, boolean requireLabel) {
+  static ScoringInput.Input input(Args a, SparkSession spark, ScoringModel m, String csvLabelDefault, boolean requireLabel,
+      boolean keepBadRows) {
     String format = a.choice("--format", "idx", FORMATS);
     Integer csvLabel = null;
     String labelName = "label";
@@ -68,7 +58,7 @@ final class ScoringJobs {
       labelName = a.get("--label-col", "label");
     }
     ScoringInput.Options o = new ScoringInput.Options(a.get("--features-col", "features"), labelName, csvLabel,
-        a.has("--csv-header"), requireLabel);
+        a.has("--csv-header"), requireLabel, keepBadRows);
     return ScoringInput.read(spark, format, a.required("--input"), m.inputSpec(), o);
   }
 }

@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -70,13 +69,7 @@ public final class Train {
     String format = a.choice("--format", "idx", List.of("idx", "csv", "libsvm", "parquet"));
     String configFile = a.get("--config", "conf/mnist-quickstart.json");
 
-    SparkConf sconf = new SparkConf().setAppName("bnn-spark train");
-    if (a.has("--master")) {
-      sconf.setMaster(a.get("--master", null));
-    } else if (!sconf.contains("spark.master")) {
-      sconf.setMaster("local[*]");
-    }
-    SparkSession spark = SparkSession.builder().config(sconf).getOrCreate();
+    SparkSession spark = JobMain.sparkSession(a, "bnn-spark train", "local[*]");
     try {
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       Configuration hconf = jsc.hadoopConfiguration();

@@ -3,7 +3,6 @@ package org.bnnspark.cli;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.classification.MultilayerPerceptronClassificationModel;
@@ -53,11 +52,7 @@ public final class TrainingBench {
       return;
     }
     String data = a.required("--data");
-    SparkConf conf = new SparkConf().setAppName("bnn-spark training bench");
-    if (!conf.contains("spark.master")) {
-      conf.setMaster("local[2]");
-    }
-    SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
+    SparkSession spark = JobMain.sparkSession(a, "bnn-spark training bench", "local[2]");
     try {
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       String configFile = a.get("--config", "conf/mnist-quickstart.json");

@@ -22,6 +22,19 @@ public final class Thresholds {
     float of(int dot);
   }
 
+  /** The smallest d in (lo, hi] where {@code p} holds, for p false at lo, true at hi, monotone between. */
+  private static int firstTrue(int lo, int hi, java.util.function.IntPredicate p) {
+    while (hi - lo > 1) {
+      int mid = (int) (((long) lo + hi) >> 1);
+      if (p.test(mid)) {
+        hi = mid;
+      } else {
+        lo = mid;
+      }
+    }
+    return hi;
+  }
+
   /**
    * Computes {@code threshold[j]} and {@code flip[j]} for {@code out} neurons whose dots lie in
    * {@code [−maxDot, maxDot]}.
@@ -36,30 +49,10 @@ public final class Thresholds {
         threshold[j] = low ? Integer.MIN_VALUE : Integer.MAX_VALUE;
         flip[j] = false;
       } else if (high) { // increasing: the smallest d with a +1 output
-        int lo = -maxDot; // plus(lo) false
-        int hi = maxDot; // plus(hi) true
-        while (hi - lo > 1) {
-          int mid = (int) (((long) lo + hi) >> 1);
-          if (plus.test(mid)) {
-            hi = mid;
-          } else {
-            lo = mid;
-          }
-        }
-        threshold[j] = hi;
+        threshold[j] = firstTrue(-maxDot, maxDot, plus);
         flip[j] = false;
       } else { // decreasing (negative BN scale): the largest d with a +1 output
-        int lo = -maxDot; // plus(lo) true
-        int hi = maxDot; // plus(hi) false
-        while (hi - lo > 1) {
-          int mid = (int) (((long) lo + hi) >> 1);
-          if (plus.test(mid)) {
-            lo = mid;
-          } else {
-            hi = mid;
-          }
-        }
-        threshold[j] = lo;
+        threshold[j] = firstTrue(-maxDot, maxDot, plus.negate()) - 1;
         flip[j] = true;
       }
     }

@@ -30,17 +30,33 @@ public final class BatchScoring {
     Row make(Row in, float[] logits, int off, int k);
   }
 
+  /** Builds the output row of an input row that cannot be scored. */
+  public interface BadRow extends Serializable {
+    Row make(Row in, String error);
+  }
+
   /**
    * {@code df} scored: one output row per input row, in order, with schema {@code out}. Errors in a
-   * features cell name {@code source} and the row's position in its partition.
+   * features cell name {@code source} and the row's position in its partition, and fail the job.
    */
   public static Dataset<Row> transform(Dataset<Row> df, Broadcast<ScoringModel> model, String featuresCol, StructType out,
       OutputRow maker, String source) {
+    return transform(df, model, featuresCol, null, out, maker, null, source);
+  }
+
+  /**
+   * As above, but a row that cannot be scored — its {@code errorCol} is set by the reader, or its
+   * features cell is bad — becomes {@code bad.make(row, error)} instead of failing the job.
+   */
+  public static Dataset<Row> transform(Dataset<Row> df, Broadcast<ScoringModel> model, String featuresCol, String errorCol,
+      StructType out, OutputRow maker, BadRow bad, String source) {
     int column = df.schema().fieldIndex(featuresCol);
+    int errorColumn = errorCol == null ? -1 : df.schema().fieldIndex(errorCol);
     MapPartitionsFunction<Row, Row> f = rows -> {
       ScoringModel m = model.value();
       int partition = org.apache.spark.TaskContext.getPartitionId();
-      return new Scored(rows, m.newLogits(), m.inputSpec(), column, maker, source + " (partition " + partition + ")");
+      return new Scored(rows, m.newLogits(), m.inputSpec(), column, errorColumn, maker, bad,
+          source + " (partition " + partition + ")");
     };
     return df.mapPartitions(f, Encoders.row(out));
   }
@@ -52,6 +68,10 @@ public final class BatchScoring {
     private final NetworkSpec spec;
     private final int column;
     private final OutputRow maker;
+    private final int errorColumn;
+    private final BadRow bad;
+    /** Per row of the batch: why it cannot be scored, or null. */
+    private final String[] errors = new String[BATCH];
     private final String where;
     private final int f;
     private final int k;
@@ -61,8 +81,11 @@ public final class BatchScoring {
     private int next;
     private long position;
 
-    Scored(Iterator<Row> rows, ScoringModel.Logits scorer, NetworkSpec spec, int column, OutputRow maker, String where) {
+    Scored(Iterator<Row> rows, ScoringModel.Logits scorer, NetworkSpec spec, int column, int errorColumn, OutputRow maker,
+        BadRow bad, String where) {
       this.rows = rows;
+      this.errorColumn = errorColumn;
+      this.bad = bad;
       this.scorer = scorer;
       this.spec = spec;
       this.column = column;
@@ -84,8 +107,9 @@ public final class BatchScoring {
       if (next == batch.size()) {
         fill();
       }
-      Row in = batch.get(next);
-      return maker.make(in, logits, k * next++, k);
+      int i = next++;
+      Row in = batch.get(i);
+      return errors[i] != null ? bad.make(in, errors[i]) : maker.make(in, logits, k * i, k);
     }
 
     private void fill() {
@@ -93,7 +117,21 @@ public final class BatchScoring {
       next = 0;
       while (batch.size() < BATCH && rows.hasNext()) {
         Row r = rows.next();
-        FeatureValues.read(r.get(column), spec, x, batch.size() * f, where, position);
+        int slot = batch.size();
+        errors[slot] = errorColumn >= 0 && !r.isNullAt(errorColumn) ? r.getString(errorColumn) : null;
+        if (errors[slot] == null) {
+          try {
+            FeatureValues.read(r.get(column), spec, x, slot * f, where, position);
+          } catch (DataFormatException e) {
+            if (bad == null) {
+              throw e;
+            }
+            errors[slot] = e.getMessage();
+          }
+        }
+        if (errors[slot] != null) {
+          java.util.Arrays.fill(x, slot * f, (slot + 1) * f, 0f); // scored like the others, never reported
+        }
         position++;
         batch.add(r);
       }

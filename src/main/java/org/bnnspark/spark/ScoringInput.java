@@ -11,6 +11,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.bnnspark.nn.NetworkSpec;
@@ -29,27 +30,38 @@ import org.bnnspark.nn.NetworkSpec;
 public final class ScoringInput {
   public static final String FEATURES = "features";
   public static final String LABEL = "label";
+  /** With {@code keepBadRows}: the reason a row cannot be scored, null for a good row. */
+  public static final String ERROR = "_error";
 
   private ScoringInput() {}
 
   /**
    * How to read: the features and label column (names for Parquet; for CSV the label's 0-based
-   * index, or null for unlabelled lines), the CSV header flag, whether a label is required.
+   * index, or null for unlabelled lines), the CSV header flag, whether a label is required, and
+   * whether unparsable lines become rows with an {@link #ERROR} (instead of failing the job).
    */
   public record Options(String featuresColumn, String labelColumn, Integer csvLabelIndex, boolean csvHeader,
-      boolean requireLabel) {}
+      boolean requireLabel, boolean keepBadRows) {}
 
-  /** The rows, and the names of their features and label columns (label null when absent). */
-  public record Input(Dataset<Row> rows, String featuresColumn, String labelColumn) {}
+  /**
+   * The rows, and the names of their features and label columns (label null when absent); with
+   * {@code keepBadRows} the rows also carry {@link #ERROR} ({@code errorColumn}, else null).
+   */
+  public record Input(Dataset<Row> rows, String featuresColumn, String labelColumn, String errorColumn) {}
 
   public static Input read(SparkSession spark, String format, String path, NetworkSpec spec, Options o) {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    return switch (format) {
+    Input in = switch (format) {
       case "parquet" -> parquet(spark, path, o);
       case "idx" -> idx(spark, jsc, path, spec, o);
       case "csv", "libsvm" -> text(spark, jsc, format, path, spec, o);
       default -> throw new IllegalArgumentException("format " + format);
     };
+    if (o.keepBadRows() && in.errorColumn() == null) { // bad rows of these formats show up when their features are read
+      return new Input(in.rows().withColumn(ERROR, functions.lit(null).cast(DataTypes.StringType)), in.featuresColumn(),
+          in.labelColumn(), ERROR);
+    }
+    return in;
   }
 
   private static Input parquet(SparkSession spark, String path, Options o) {
@@ -63,7 +75,7 @@ public final class ScoringInput {
     if (o.requireLabel() && !hasLabel) {
       throw new DataFormatException(path + ": no label column '" + o.labelColumn() + "' (columns: " + String.join(", ", columns) + ")");
     }
-    return new Input(df, o.featuresColumn(), hasLabel ? o.labelColumn() : null);
+    return new Input(df, o.featuresColumn(), hasLabel ? o.labelColumn() : null, null);
   }
 
   private static Input text(SparkSession spark, JavaSparkContext jsc, String format, String path, NetworkSpec spec, Options o) {
@@ -75,17 +87,32 @@ public final class ScoringInput {
     int labelIndex = csv && labelled ? o.csvLabelIndex() : -1;
     int f = spec.inputSize();
     int classes = spec.classes();
+    boolean keep = o.keepBadRows();
     JavaRDD<Row> rows = TabularData.lines(jsc, path, csv && o.csvHeader(), (file, offset, line, where) -> {
-      RowParsers.Parsed p = csv ? RowParsers.csv(line, where, labelIndex, f, classes) : RowParsers.libsvm(line, where, f, classes);
+      RowParsers.Parsed p;
+      try {
+        p = csv ? RowParsers.csv(line, where, labelIndex, f, classes) : RowParsers.libsvm(line, where, f, classes);
+      } catch (DataFormatException e) {
+        if (!keep) {
+          throw e;
+        }
+        return labelled ? RowFactory.create(file, offset, null, null, e.getMessage()) : RowFactory.create(file, offset, null, e.getMessage());
+      }
+      if (keep) {
+        return labelled ? RowFactory.create(file, offset, p.label(), p.vector(), null) : RowFactory.create(file, offset, p.vector(), null);
+      }
       return labelled ? RowFactory.create(file, offset, p.label(), p.vector()) : RowFactory.create(file, offset, p.vector());
     });
     StructType schema = new StructType().add("input_file", DataTypes.StringType, false)
         .add("input_offset", DataTypes.LongType, false);
     if (labelled) {
-      schema = schema.add(LABEL, DataTypes.IntegerType, false);
+      schema = schema.add(LABEL, DataTypes.IntegerType, keep);
     }
-    schema = schema.add(FEATURES, new VectorUDT(), false);
-    return new Input(spark.createDataFrame(rows, schema), FEATURES, labelled ? LABEL : null);
+    schema = schema.add(FEATURES, new VectorUDT(), keep);
+    if (keep) {
+      schema = schema.add(ERROR, DataTypes.StringType, true);
+    }
+    return new Input(spark.createDataFrame(rows, schema), FEATURES, labelled ? LABEL : null, keep ? ERROR : null);
   }
 
   private static Input idx(SparkSession spark, JavaSparkContext jsc, String dir, NetworkSpec spec, Options o) {
@@ -146,6 +173,6 @@ public final class ScoringInput {
       schema = schema.add(LABEL, DataTypes.IntegerType, false);
     }
     schema = schema.add(FEATURES, new VectorUDT(), false);
-    return new Input(spark.createDataFrame(rows, schema), FEATURES, labelFile == null ? null : LABEL);
+    return new Input(spark.createDataFrame(rows, schema), FEATURES, labelFile == null ? null : LABEL, null);
   }
 }

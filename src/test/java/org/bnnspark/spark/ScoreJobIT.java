@@ -117,6 +117,38 @@ class ScoreJobIT {
   }
 
   @Test
+  void badRowsFailTheJobByDefaultOrGoToQuarantine() throws Exception {
+    Path csv = TestData.csvFromIdx(data, "t10k", tmp.resolve("dirty.csv"));
+    String good = Files.readAllLines(csv).get(0);
+    String[] cells = good.split(",");
+    String nan = good.replaceFirst(",[^,]*$", ",NaN");
+    String shortRow = String.join(",", java.util.Arrays.copyOf(cells, cells.length - 3));
+    String word = good.replaceFirst(",[^,]*,", ",seven,");
+    String badLabel = "9" + good.substring(good.indexOf(','));
+    Files.writeString(csv, String.join("\n", nan, shortRow, word, badLabel) + "\n", java.nio.file.StandardOpenOption.APPEND);
+
+    Path out = tmp.resolve("dirty-out");
+    JobRunner.Result fail = job("score.sh", "--model", model.toString(), "--input", csv.toString(), "--format", "csv",
+        "--label-col", "0", "--output", out.toString());
+    assertEquals(1, fail.exitCode());
+    assertTrue(errorLine(fail).contains(csv.getFileName().toString()) && errorLine(fail).contains("line at byte"), errorLine(fail));
+    assertFalse(Files.exists(out));
+
+    JobRunner.Result q = job("score.sh", "--model", model.toString(), "--input", csv.toString(), "--format", "csv",
+        "--label-col", "0", "--output", out.toString(), "--bad-rows", "quarantine");
+    assertEquals(0, q.exitCode(), q.stderr());
+    assertTrue(q.stdout().contains("quarantined 4 bad rows"), q.stdout());
+    assertEquals(300, spark.read().parquet(out.toString()).where("prediction IS NOT NULL").count());
+    assertEquals(300, spark.read().parquet(out.toString()).count());
+    List<String> errors = spark.read().parquet(out + "-quarantine").select("error").as(org.apache.spark.sql.Encoders.STRING())
+        .collectAsList();
+    assertEquals(4, errors.size(), errors.toString());
+    for (String expected : List.of("is not a finite number", "columns, expected", "'seven' is not a number", "label 9.0")) {
+      assertTrue(errors.stream().anyMatch(e -> e.contains(expected) && e.contains("line at byte")), expected + " in " + errors);
+    }
+  }
+
+  @Test
   void inspectAndBadModelsGiveOneLineErrorsAndNoOutput() throws Exception {
     JobRunner.Result inspect = job("inspect.sh", model.toString());
     assertEquals(0, inspect.exitCode(), inspect.stderr());
