@@ -18,6 +18,8 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.bnnspark.train.ModelConfig;
 import org.bnnspark.train.RowBlock;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -177,5 +179,64 @@ class TabularDataTest {
         () -> TabularData.text(jsc, csv.toString(), "csv", cfg.network(), 2, TabularData.Options.defaults()).count());
     msg = org.bnnspark.cli.JobMainAccess.explain(e);
     assertTrue(msg.contains("61 columns, expected 65"), msg);
+  }
+
+  /** One bad line after a good one must fail the read with a message containing {@code expected}. */
+  private static void assertBadLine(String format, String badLine, String expected) throws Exception {
+    Path file = tmp.resolve("bad-" + Math.abs(badLine.hashCode()) + "." + format);
+    String good = format.equals("csv") ? "1" + ",0".repeat(64) + "\n" : "1 1:3 7:255\n";
+    Files.writeString(file, good + badLine + "\n");
+    Exception e = assertThrows(Exception.class,
+        () -> TabularData.text(jsc, file.toString(), format, cfg.network(), 2, TabularData.Options.defaults()).count());
+    String msg = org.bnnspark.cli.JobMainAccess.explain(e);
+    assertTrue(msg.contains(file.getFileName() + " (line at byte " + good.length() + ")") && msg.contains(expected),
+        "expected '" + expected + "' in: " + msg);
+  }
+
+  @Test
+  void everyKindOfBadValueIsNamedWithItsFileLineAndColumn() throws Exception {
+    assertBadLine("csv", "1" + ",0".repeat(10) + ",NaN" + ",0".repeat(53), "column 12: NaN is not a finite number");
+    assertBadLine("csv", "1" + ",0".repeat(63) + ",Infinity", "column 65: Infinity is not a finite number");
+    assertBadLine("csv", "" + ",0".repeat(64), "column 1: '' is not a number");
+    assertBadLine("csv", "-1" + ",0".repeat(64), "column 1: label -1.0 is not a class index in 0..3");
+    assertBadLine("csv", "2.5" + ",0".repeat(64), "column 1: label 2.5 is not a class index in 0..3");
+    assertBadLine("csv", "cat" + ",0".repeat(64), "column 1: 'cat' is not a number");
+    assertBadLine("libsvm", "2 3:1 3:4", "feature index 3 out of order");
+    assertBadLine("libsvm", "2 65:1", "feature index 65 out of order or outside 1..64");
+    assertBadLine("libsvm", "2 4=1", "token 2 '4=1' is not index:value");
+    assertBadLine("libsvm", "2 4:NaN", "column 4: NaN is not a finite number");
+  }
+
+  @Test
+  void badParquetCellsAndIdxFilesAreNamed() throws Exception {
+    StructType schema = new StructType().add("label", DataTypes.IntegerType).add("features", new org.apache.spark.ml.linalg.VectorUDT());
+    double[] nan = new double[64];
+    nan[5] = Double.NaN;
+    for (Object[] row : new Object[][] {
+        {1, org.apache.spark.ml.linalg.Vectors.dense(nan)},
+        {1, org.apache.spark.ml.linalg.Vectors.dense(new double[63])},
+        {1, null}}) {
+      Path dir = tmp.resolve("bad-parquet-" + System.nanoTime());
+      spark.createDataFrame(List.of(org.apache.spark.sql.RowFactory.create(row)), schema).write().parquet(dir.toString());
+      Exception e = assertThrows(Exception.class,
+          () -> TabularData.parquet(spark, dir.toString(), cfg.network(), 1, TabularData.Options.defaults()).count());
+      String msg = org.bnnspark.cli.JobMainAccess.explain(e);
+      assertTrue(msg.contains(dir.toString()) && (msg.contains("feature 6 is NaN") || msg.contains("63 features, but the network's input_size is 64")
+          || msg.contains("missing label or features")), msg);
+    }
+
+    Path idx = TestData.write(tmp.resolve("idx-bad"), 100, 10, false);
+    byte[] images = Files.readAllBytes(idx.resolve("train-images-idx3-ubyte"));
+    images[3] = 0x01; // wrong magic: a 1-dimensional file
+    Files.write(idx.resolve("train-images-idx3-ubyte"), images);
+    String[] pair = TrainingData.idxPair(idx.toString(), "train", jsc.hadoopConfiguration());
+    DataFormatException magic = assertThrows(DataFormatException.class,
+        () -> TrainingData.idx(jsc, pair[0], pair[1], cfg.network(), 1));
+    assertTrue(magic.getMessage().contains("train-images-idx3-ubyte") && magic.getMessage().contains("dimensions"), magic.getMessage());
+    Path other = TestData.write(tmp.resolve("idx-mismatch"), 100, 10, false);
+    String[] mismatch = {other.resolve("train-images-idx3-ubyte").toString(), other.resolve("t10k-labels-idx1-ubyte").toString()};
+    DataFormatException counts = assertThrows(DataFormatException.class,
+        () -> TrainingData.idx(jsc, mismatch[0], mismatch[1], cfg.network(), 1));
+    assertTrue(counts.getMessage().contains("has 100 images but") && counts.getMessage().contains("has 10 labels"), counts.getMessage());
   }
 }

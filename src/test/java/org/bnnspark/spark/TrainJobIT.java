@@ -95,6 +95,14 @@ class TrainJobIT {
     assertTrue(error.contains(images.toString()) && error.contains("but the file has"), r.stderr());
     assertFalse(Files.exists(tmp.resolve("bad-out/model.bnn")));
 
+    Path empty = tmp.resolve("empty.csv");
+    Files.writeString(empty, "");
+    JobRunner.Result none = JobRunner.train("--format", "csv", "--data", empty.toString(), "--config", config.toString(),
+        "--output", tmp.resolve("empty-out").toString());
+    assertEquals(1, none.exitCode());
+    assertTrue(none.stderr().contains("error: " + empty + ": no training rows"), none.stderr());
+    assertFalse(Files.exists(tmp.resolve("empty-out/model.bnn")));
+
     JobRunner.Result usage = JobRunner.train("--data", bad.toString(), "--epochs", "zero", "--output", "x");
     assertEquals(2, usage.exitCode());
     assertTrue(usage.stderr().contains("error: option --epochs: expected a positive integer, got 'zero'"), usage.stderr());

@@ -119,4 +119,15 @@ class ConfigAndFilesTest {
       assertArrayEquals(pa, pb, opt);
     }
   }
+
+  @Test
+  void aCheckpointOfAnotherArchitectureIsRefused() throws IOException {
+    ModelConfig cfg = TrainingTest.config();
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    NetworkFile.writeCheckpoint(bytes, new TrainingState(cfg));
+    ModelConfig wider = ModelConfig.parse(cfg.text().replaceFirst("\"units\": (\\d+)", "\"units\": 99"), "wider.json");
+    IOException e = assertThrows(IOException.class,
+        () -> NetworkFile.readCheckpoint(new java.io.ByteArrayInputStream(bytes.toByteArray()), "epoch-0001.ckpt", wider));
+    assertEquals("epoch-0001.ckpt: checkpoint is of another architecture than the configuration", e.getMessage());
+  }
 }
