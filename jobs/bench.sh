@@ -3,6 +3,7 @@
 #   jobs/bench.sh kernels [--forks N] [--m M --n N --k K]: single-threaded kernel throughput
 #   jobs/bench.sh training [--epochs N] [--mllib-iterations N]: ours vs Spark MLlib MLP on MNIST, local[2]
 #   jobs/bench.sh scoring [--model DIR] [--rows N]: packed vs our float path vs MLlib MLP scoring, local[2]
+#   jobs/bench.sh load [ROWS...]: scoring 1M and 10M generated Parquet rows with a 1 GiB heap; peak heap, rows/s
 source "$(dirname "$0")/common.sh"
 cd "$BNN_HOME"
 what="${1:-}"
@@ -23,7 +24,26 @@ case "$what" in
     if [[ " $* " != *" --data "* ]]; then set -- --data "$("$BNN_HOME/jobs/fetch-mnist.sh")" "$@"; fi
     if [[ " $* " != *" --model "* && ! -f "$BNN_HOME/out/quickstart/model.bnn" ]]; then "$BNN_HOME/jobs/quickstart.sh" >&2; fi
     BNN_DRIVER_MEMORY="${BNN_DRIVER_MEMORY:-12g}" bnn_submit org.bnnspark.cli.ScoringBench --master "${BNN_BENCH_MASTER:-local[2]}" "$@" ;;
+  load)
+    # the driver is the executor in local mode: its heap is capped at 1 GiB. Parallel GC's full
+    # collections give the live heap (what the job really holds); the largest is reported.
+    shift
+    dir="${BNN_LOAD_DIR:-$BNN_HOME/out/load}"
+    sizes=("$@"); ((${#sizes[@]})) || sizes=(1000000 10000000)
+    bnn_pick_java
+    bnn_build
+    for n in "${sizes[@]}"; do
+      [[ -d "$dir/data-$n" ]] || (bnn_submit org.bnnspark.cli.LoadData --master "local[2]" --rows "$n" --model "$dir/model" --data "$dir/data-$n")
+      rm -rf "$dir/preds-$n" "$dir/gc-$n.log"
+      start=$(date +%s.%N)
+      (BNN_DRIVER_MEMORY=1g BNN_JAVA_OPTS="-XX:+UseParallelGC -Xlog:gc:file=$dir/gc-$n.log" bnn_submit org.bnnspark.cli.Score \
+        --master "local[2]" --model "$dir/model" --input "$dir/data-$n" --format parquet --output "$dir/preds-$n") | tail -1
+      end=$(date +%s.%N)
+      live=$(grep 'Pause Full' "$dir/gc-$n.log" | grep -o '[0-9]*M->[0-9]*M' | sed 's/.*->//; s/M//' | sort -n | tail -1)
+      peak=$(grep -o '[0-9]*M->[0-9]*M' "$dir/gc-$n.log" | sed 's/M->.*//' | sort -n | tail -1)
+      echo "load rows=$n heap_cap=1024M peak_live_heap=${live:-?}M peak_heap=${peak}M wall_s=$(awk "BEGIN{printf \"%.1f\", $end - $start}")"
+    done ;;
   *)
-    echo "usage: jobs/bench.sh kernels|training|scoring [options]   (jobs/bench.sh kernels --help)" >&2
+    echo "usage: jobs/bench.sh kernels|training|scoring|load [options]   (jobs/bench.sh kernels --help)" >&2
     exit 2 ;;
 esac
