@@ -44,10 +44,6 @@ public final class SignThresholds {
     }
   }
 
-  public int size() {
-    return n;
-  }
-
   /** Packs the signs of {@code dots[dOff … dOff+n)} into {@code words(n)} longs at {@code out[outOff]}. */
   public void pack(int[] dots, int dOff, long[] out, int outOff) {
     int full = INTS == null ? 0 : n & ~63;

@@ -17,6 +17,7 @@ import org.bnnspark.spark.BatchScoring;
 import org.bnnspark.spark.DataFormatException;
 import org.bnnspark.spark.ModelFiles;
 import org.bnnspark.spark.OutputDir;
+import org.bnnspark.spark.RowParsers;
 import org.bnnspark.spark.ScoringInput;
 import org.bnnspark.spark.ScoringModel;
 
@@ -59,12 +60,9 @@ public final class Evaluate {
         if (row.isNullAt(labelIndex)) {
           throw new DataFormatException(inputPath + ": a row has no label (column '" + labelName + "')");
         }
-        double label = ((Number) row.get(labelIndex)).doubleValue();
-        if (label != Math.rint(label) || label < 0 || label >= classes) {
-          throw new DataFormatException(inputPath + ": label " + label + " in column '" + labelName
-              + "' is not a class index in 0.." + (classes - 1));
-        }
-        return RowFactory.create((int) label, SoftmaxCrossEntropy.argmax(logits, off, classes));
+        int label = RowParsers.checkLabel(((Number) row.get(labelIndex)).doubleValue(),
+            inputPath + ": column '" + labelName + "'", classes);
+        return RowFactory.create(label, SoftmaxCrossEntropy.argmax(logits, off, classes));
       };
       long[] flat = BatchScoring.transform(in.rows(), model, in.featuresColumn(), pairs, maker, inputPath).javaRDD()
           .mapPartitions(rows -> {

@@ -165,7 +165,7 @@ public final class Train {
       System.out.print(ModelSummary.describe(packed));
       System.out.println("packed model written to " + out.path(OutputDir.PACKED_MODEL));
       if (test != null) {
-        PackedValidation.Stats v = trainer.validate(state, true);
+        PackedValidation.Stats v = trainer.validate(packed, state, true);
         System.out.printf(Locale.ROOT, "packed vs training graph on %d test rows: same prediction on %d (%.2f%%), "
                 + "max |logit difference| %.3g; graph accuracy %.4f%n", v.rows, v.agreeing, 100.0 * v.agreeing / v.rows,
             v.maxLogitDiff, v.graphAccuracy());

@@ -83,10 +83,6 @@ public final class ClassificationMetrics {
     return s / k;
   }
 
-  public long[][] confusion() {
-    return counts;
-  }
-
   /** The per-class table and the confusion matrix, as printed by {@code jobs/evaluate.sh}. */
   public String table() {
     StringBuilder sb = new StringBuilder();

@@ -31,6 +31,18 @@ public final class PackedScorer {
   /** Per folded stage: its thresholds in the packing kernel's form. */
   private final SignThresholds[] thresholds;
 
+  /** How a stage runs: fixed by its product and its input representation, so decided once. */
+  private enum Path {
+    /** Binary weights on packed bits: XNOR-popcount. */
+    XNOR,
+    /** Binary weights on 8-bit input levels: exact integer sums. */
+    LEVELS,
+    /** Everything else: the training graph's float arithmetic. */
+    FLOAT
+  }
+
+  private final Path[] paths;
+
   private int capacity;
   private long[][] bitsOut;
   private float[][] floatsOut;
@@ -47,14 +59,16 @@ public final class PackedScorer {
     levelMasksT = new byte[count][];
     levelColumnSums = new int[count][];
     thresholds = new SignThresholds[count];
+    paths = new Path[count];
     for (int s = 0; s < count; s++) {
       PackedStage st = stages.get(s);
+      paths[s] = path(st, model.stageInput(s));
       if (st.folded()) {
         thresholds[s] = new SignThresholds(st.threshold(), st.flip());
       }
-      if (runsOnLevels(s)) {
+      if (paths[s] == Path.LEVELS) {
         prepareLevelWeights(s, st);
-      } else if (runsInFloat(s) && st.linear() != PackedStage.Linear.NONE) {
+      } else if (paths[s] == Path.FLOAT && st.linear() != PackedStage.Linear.NONE) {
         float[] w = st.linear() == PackedStage.Linear.REAL ? st.realWeights() : unpackRows(st.binaryWeights(), st.out(), st.in());
         floatWeightsT[s] = new float[w.length];
         Dense.transpose(w, 0, st.out(), st.in(), floatWeightsT[s]);
@@ -66,15 +80,11 @@ public final class PackedScorer {
     return model;
   }
 
-  private boolean runsOnLevels(int s) {
-    PackedStage st = stages.get(s);
-    return st.linear() == PackedStage.Linear.BINARY && model.stageInput(s) == Representation.LEVELS
-        && PackedModel.integerDotValue(Representation.LEVELS, st.in()) != null;
-  }
-
-  private boolean runsInFloat(int s) {
-    PackedStage st = stages.get(s);
-    return !(st.linear() == PackedStage.Linear.BINARY && model.stageInput(s) == Representation.BITS) && !runsOnLevels(s);
+  private static Path path(PackedStage st, Representation input) {
+    if (st.linear() != PackedStage.Linear.BINARY || PackedModel.integerDotValue(input, st.in()) == null) {
+      return Path.FLOAT;
+    }
+    return input == Representation.BITS ? Path.XNOR : Path.LEVELS;
   }
 
   private void prepareLevelWeights(int s, PackedStage st) {
@@ -116,7 +126,8 @@ public final class PackedScorer {
       widest = Math.max(widest, Math.max(st.in(), st.out()));
       if (st.signOut()) {
         bitsOut[s] = new long[n * BitPacking.words(st.out())];
-      } else {
+      }
+      if (!st.signOut() || paths[s] == Path.FLOAT) { // a float stage computes its values before any sign
         floatsOut[s] = new float[n * st.out()];
       }
     }
@@ -134,7 +145,7 @@ public final class PackedScorer {
    */
   public void logits(float[] x, int n, float[] logits) {
     ensureCapacity(n);
-    if (model.quantizedInput()) {
+    if (paths[0] == Path.LEVELS) {
       for (int i = 0, end = n * model.inputSize(); i < end; i++) {
         levels[i] = NetworkSpec.level(x[i]);
       }
@@ -145,7 +156,7 @@ public final class PackedScorer {
       PackedStage st = stages.get(s);
       int in = st.in();
       int out = st.out();
-      if (st.linear() == PackedStage.Linear.BINARY && model.stageInput(s) == Representation.BITS) {
+      if (paths[s] == Path.XNOR) {
         if (st.folded()) {
           kernel.gemmThresholded(bits, 0, n, st.binaryWeights(), 0, out, BitPacking.words(in), in, thresholds[s], bitsOut[s], 0,
               scratch);
@@ -156,7 +167,7 @@ public final class PackedScorer {
         floats = dotsToFloats(st, n, 1f, floatsOut[s]);
         continue;
       }
-      if (runsOnLevels(s)) {
+      if (paths[s] == Path.LEVELS) {
         levelDots(s, n);
         if (st.folded()) {
           for (int r = 0; r < n; r++) {
@@ -176,8 +187,7 @@ public final class PackedScorer {
         }
         input = unpacked;
       }
-      float[] y = st.signOut() ? new float[0] : floatsOut[s];
-      float[] pre = st.signOut() ? scratchFloats(n * out) : y;
+      float[] pre = floatsOut[s];
       if (st.linear() == PackedStage.Linear.NONE) {
         System.arraycopy(input, 0, pre, 0, n * in);
       } else {
@@ -192,7 +202,7 @@ public final class PackedScorer {
         BitPacking.packRows(pre, 0, n, out, bitsOut[s], 0);
         bits = bitsOut[s];
       } else {
-        floats = y;
+        floats = pre;
       }
     }
     int k = model.classes();
@@ -204,15 +214,6 @@ public final class PackedScorer {
     } else {
       System.arraycopy(floats, 0, logits, 0, n * k);
     }
-  }
-
-  private float[] floatScratch = new float[0];
-
-  private float[] scratchFloats(int size) {
-    if (floatScratch.length < size) {
-      floatScratch = new float[size];
-    }
-    return floatScratch;
   }
 
   private static void unpackInto(long[] bits, int off, int count, float[] dst, int dOff) {

@@ -179,10 +179,15 @@ public final class DistributedTrainer {
    * measure their agreement. Null without held-out rows.
    */
   public PackedValidation.Stats validate(TrainingState s, boolean withGraph) {
+    return validate(packedModel(s), s, withGraph);
+  }
+
+  /** As above, with the packed model of {@code s} already compiled. */
+  public PackedValidation.Stats validate(org.bnnspark.inference.PackedModel packed, TrainingState s, boolean withGraph) {
     if (validation == null) {
       return null;
     }
-    return PackedValidation.run(jsc, validation, packedModel(s), s.config.network(),
+    return PackedValidation.run(jsc, validation, packed, s.config.network(),
         withGraph ? new ParamsSnapshot(s.params, s.state) : null);
   }
 

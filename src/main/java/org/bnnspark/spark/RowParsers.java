@@ -9,7 +9,7 @@ import org.bnnspark.nn.NetworkSpec;
  * the line (by byte offset: files are split across tasks, so line numbers are not known) and the
  * column.
  */
-final class RowParsers {
+public final class RowParsers {
   private RowParsers() {}
 
   /**
@@ -113,7 +113,8 @@ final class RowParsers {
     return checkLabel(v, where + ": column " + column, classes);
   }
 
-  static int checkLabel(double v, String where, int classes) {
+  /** The class index a label value stands for; anything else is refused naming {@code where}. */
+  public static int checkLabel(double v, String where, int classes) {
     if (v != Math.rint(v) || v < 0 || v >= classes) {
       throw new DataFormatException(where + ": label " + v + " is not a class index in 0.." + (classes - 1));
     }

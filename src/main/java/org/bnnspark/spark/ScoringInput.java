@@ -125,16 +125,9 @@ public final class ScoringInput {
     if (pair == null && o.requireLabel()) {
       throw new DataFormatException(dir + ": no t10k-labels-idx1-ubyte[.gz] next to the images");
     }
-    IdxFile imageFile = IdxFile.open(images, 3, hconf);
-    IdxFile labelFile = pair == null ? null : IdxFile.open(pair[1], 1, hconf);
-    if (labelFile != null && labelFile.count() != imageFile.count()) {
-      throw new DataFormatException(images + " has " + imageFile.count() + " images but " + pair[1] + " has "
-          + labelFile.count() + " labels");
-    }
-    if (imageFile.recordBytes() != spec.inputSize()) {
-      throw new DataFormatException(images + ": images have " + imageFile.recordBytes()
-          + " pixels but the model's input size is " + spec.inputSize());
-    }
+    IdxFile[] files = TrainingData.openPair(images, pair == null ? null : pair[1], spec, hconf);
+    IdxFile imageFile = files[0];
+    IdxFile labelFile = files[1];
     int n = imageFile.count();
     int parts = Math.max(1, Math.min(jsc.defaultParallelism(), (n + TrainingData.BLOCK_ROWS - 1) / TrainingData.BLOCK_ROWS));
     List<Integer> ids = new ArrayList<>();

@@ -50,13 +50,14 @@ public final class TrainingData {
     return null;
   }
 
-  /** Reads an IDX image/label pair into {@code partitions} cached partitions. */
-  public static JavaRDD<RowBlock> idx(JavaSparkContext jsc, String imagesPath, String labelsPath, NetworkSpec spec,
-      int partitions) {
-    Configuration hconf = jsc.hadoopConfiguration();
-    IdxFile images = IdxFile.open(imagesPath, 3, hconf);
-    IdxFile labels = IdxFile.open(labelsPath, 1, hconf);
-    if (images.count() != labels.count()) {
+  /**
+   * Opens an IDX image file and, unless {@code labelsPath} is null, its label file, and checks that
+   * they have as many records as each other and images as wide as the network's input.
+   */
+  static IdxFile[] openPair(String imagesPath, String labelsPath, NetworkSpec spec, Configuration conf) {
+    IdxFile images = IdxFile.open(imagesPath, 3, conf);
+    IdxFile labels = labelsPath == null ? null : IdxFile.open(labelsPath, 1, conf);
+    if (labels != null && images.count() != labels.count()) {
       throw new DataFormatException(imagesPath + " has " + images.count() + " images but " + labelsPath + " has "
           + labels.count() + " labels");
     }
@@ -64,6 +65,16 @@ public final class TrainingData {
       throw new DataFormatException(imagesPath + ": images have " + images.recordBytes()
           + " pixels but the network's input_size is " + spec.inputSize());
     }
+    return new IdxFile[] {images, labels};
+  }
+
+  /** Reads an IDX image/label pair into {@code partitions} cached partitions. */
+  public static JavaRDD<RowBlock> idx(JavaSparkContext jsc, String imagesPath, String labelsPath, NetworkSpec spec,
+      int partitions) {
+    Configuration hconf = jsc.hadoopConfiguration();
+    IdxFile[] pair = openPair(imagesPath, labelsPath, spec, hconf);
+    IdxFile images = pair[0];
+    IdxFile labels = pair[1];
     int n = images.count();
     if (n == 0) {
       throw new DataFormatException(imagesPath + ": no records");
