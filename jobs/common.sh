@@ -30,7 +30,7 @@ bnn_pick_java() {
 # Builds the application jar and lays out target/jars when missing or older than the sources.
 bnn_build() {
   local jar="$BNN_HOME/target/bnn-spark.jar"
-  if [[ ! -f "$jar" || ! -d "$BNN_HOME/target/jars" ]] \
+  if [[ ! -f "$jar" || ! -d "$BNN_HOME/target/jars" || ! -d "$BNN_HOME/target/lib" ]] \
      || [[ -n "$(find "$BNN_HOME/src/main" "$BNN_HOME/pom.xml" -newer "$jar" -print -quit 2>/dev/null)" ]]; then
     echo "bnn-spark: building (mvn package)..." >&2
     (cd "$BNN_HOME" && mvn -B -q -DskipTests package) >&2
@@ -70,7 +70,10 @@ bnn_submit() {
   local driver_mem="${BNN_DRIVER_MEMORY:-6g}"
   if [[ -n "${SPARK_HOME:-}" && -x "$SPARK_HOME/bin/spark-submit" ]]; then
     bnn_build
+    local extra
+    extra=$(find "$BNN_HOME/target/lib" -name '*.jar' | sort | paste -sd, -)
     exec "$SPARK_HOME/bin/spark-submit" --master "$master" --properties-file "$BNN_HOME/conf/spark-defaults.conf" \
+      ${extra:+--jars "$extra"} \
       --driver-memory "$driver_mem" --driver-java-options "-Dlog4j2.configurationFile=$BNN_HOME/conf/log4j2.properties --add-modules=jdk.incubator.vector" \
       --class "$main" "$BNN_JAR" "${args[@]}"
   fi

@@ -13,6 +13,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.bnnspark.inference.ClassificationMetrics;
 import org.bnnspark.nn.SoftmaxCrossEntropy;
+import org.bnnspark.report.ConfusionMatrixImage;
 import org.bnnspark.spark.BatchScoring;
 import org.bnnspark.spark.DataFormatException;
 import org.bnnspark.spark.ModelFiles;
@@ -28,6 +29,7 @@ public final class Evaluate {
       new Args.Option("--label-col", "C", "label column: 0-based index for csv (default 0), name for parquet (default label)"),
       ScoringJobs.FEATURES, ScoringJobs.CSV_HEADER, ScoringJobs.ENGINE,
       new Args.Option("--json", "FILE", "where to write the metrics as JSON (default: evaluation.json next to the model)"),
+      new Args.Option("--confusion-image", "FILE", "where to draw the confusion matrix as PNG (default: confusion_matrix.png next to the JSON)"),
       ScoringJobs.MASTER, ScoringJobs.HELP,
   };
 
@@ -42,7 +44,8 @@ public final class Evaluate {
     if (a.has("--help")) {
       System.out.print(Args.help("jobs/evaluate.sh --model MODEL --input PATH [options]",
           "Evaluates a trained BNN on labelled rows: per-class precision/recall/F1, the confusion matrix, and\n"
-              + "the accuracy as the last line: accuracy=0.9876. The metrics are also written as JSON.", OPTIONS));
+              + "the accuracy as the last line: accuracy=0.9876. The metrics are also written as JSON, the confusion\n"
+              + "matrix as a PNG image.", OPTIONS));
       return;
     }
     String modelPath = a.required("--model");
@@ -88,9 +91,13 @@ public final class Evaluate {
       String extra = String.format(Locale.ROOT, "\"model\": \"%s\", \"input\": \"%s\", \"engine\": \"%s\"", escape(modelPath),
           escape(inputPath), model.value().engine());
       new OutputDir(json.getParent().toString(), hconf).writeText(json.getName(), m.toJson(extra));
+      Path image = a.has("--confusion-image") ? new Path(a.get("--confusion-image", null))
+          : new Path(json.getParent(), "confusion_matrix.png");
+      byte[] png = ConfusionMatrixImage.png(m, "Confusion matrix: " + model.value().engine() + " model on " + new Path(inputPath).getName());
+      new OutputDir(image.getParent().toString(), hconf).write(image.getName(), o -> o.write(png));
       System.out.printf(Locale.ROOT, "%s model on %d rows of %s%n", model.value().engine(), m.rows(), inputPath);
       System.out.print(m.table());
-      System.out.println("metrics written to " + json);
+      System.out.println("metrics written to " + json + ", confusion matrix drawn in " + image);
       System.out.printf(Locale.ROOT, "accuracy=%.4f%n", m.accuracy());
     } finally {
       spark.stop();

@@ -3,8 +3,10 @@ package org.bnnspark.cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -16,6 +18,7 @@ import org.bnnspark.spark.PackedValidation;
 import org.bnnspark.inference.ModelSummary;
 import org.bnnspark.inference.PackedModel;
 import org.bnnspark.inference.PackedModelFile;
+import org.bnnspark.report.TrainingReport;
 import org.bnnspark.spark.TabularData;
 import org.bnnspark.spark.TrainingData;
 import org.bnnspark.train.EpochMetrics;
@@ -42,7 +45,8 @@ public final class Train {
       new Args.Option("--tree-depth", "N", "treeAggregate depth (default: 1 up to 8 partitions, else 2)"),
       new Args.Option("--keep-checkpoints", "N", "newest checkpoints kept (default 2)"),
       new Args.Option("--master", "URL", "Spark master (default local[*]; jobs/train.sh passes it to spark-submit)"),
-      new Args.Option("--output", "DIR", "output directory: model.xnor (packed), model.bnn (trained network), config.json, metrics.jsonl, checkpoints/"),
+      new Args.Option("--output", "DIR", "output directory: model.xnor (packed), model.bnn (trained network), config.json, metrics.jsonl, "
+          + "report.html, checkpoints/ (default: out/CONFIG-NAME, or out/CONFIG-NAME-2, -3… when taken)"),
       new Args.Option("--resume", null, "continue from the newest checkpoint in --output"),
       new Args.Option("--stop-after", "N", "stop after epoch N (the schedule still spans --epochs); finish with --resume"),
       new Args.Option("--quiet", null, "no per-step progress line"),
@@ -58,14 +62,17 @@ public final class Train {
   static void run(String[] argv) throws IOException {
     Args a = Args.parse(argv, OPTIONS);
     if (a.has("--help")) {
-      System.out.print(Args.help("jobs/train.sh --data PATH --output DIR [options]",
+      System.out.print(Args.help("jobs/train.sh --data PATH [--output DIR] [options]",
           "Trains a binary neural network (binary weights and activations, STE) data-parallel on Spark\n"
               + "and prints the test accuracy of the final model as the last line: test_accuracy=0.9876",
           OPTIONS));
       return;
     }
     String data = a.required("--data");
-    String output = a.required("--output");
+    if (a.has("--resume") && !a.has("--output")) {
+      throw new UsageException("--resume needs the --output directory of the run to continue");
+    }
+    String outputOption = a.get("--output", null);
     String format = a.choice("--format", "idx", List.of("idx", "csv", "libsvm", "parquet"));
     String configFile = a.get("--config", "conf/mnist-quickstart.json");
 
@@ -100,9 +107,10 @@ public final class Train {
         test = a.has("--test") ? tabular(spark, jsc, format, a.get("--test", null), config, Math.min(partitions, 4), options) : null;
       }
 
+      String output = outputOption != null ? outputOption : freshDirectory("out/" + config.name(), hconf);
       OutputDir out = new OutputDir(output, hconf);
       TrainingState state = new TrainingState(config);
-      List<String> metricLines = new ArrayList<>();
+      List<EpochMetrics> epochs = new ArrayList<>();
       if (a.has("--resume")) {
         List<String> ckpts = out.checkpoints();
         if (ckpts.isEmpty()) {
@@ -113,7 +121,8 @@ public final class Train {
           state = NetworkFile.readCheckpoint(in, out.path(newest).toString(), config);
         }
         if (out.exists(OutputDir.METRICS)) {
-          out.readText(OutputDir.METRICS).lines().limit(state.epoch).forEach(metricLines::add);
+          String source = out.path(OutputDir.METRICS).toString();
+          out.readText(OutputDir.METRICS).lines().limit(state.epoch).forEach(l -> epochs.add(EpochMetrics.parse(l, source)));
         }
         System.out.println("resuming from " + out.path(newest) + " (epoch " + state.epoch + " done)");
         int stale = out.removeStaleTemporaries();
@@ -135,6 +144,19 @@ public final class Train {
           config.name(), jsc.master(), trainer.rows(), partitions, steps, t.epochs(), t.batchSize(),
           Runtime.version().feature(), org.bnnspark.nn.FloatGemm.best().name(), org.bnnspark.bits.BinaryGemm.best().name());
       System.out.print(state.network.summary());
+      System.out.println("writing to " + out.root());
+      Map<String, String> facts = new LinkedHashMap<>();
+      facts.put("configuration", config.name() + " (" + configFile + ")");
+      facts.put("data", data + " (" + format + "), " + trainer.rows() + " training rows"
+          + (trainer.validationRows() > 0 ? ", " + trainer.validationRows() + " test rows" : ", no test set"));
+      facts.put("Spark", jsc.master() + ", " + partitions + " partitions, " + steps + " steps/epoch of batch " + t.batchSize());
+      facts.put("epochs", Integer.toString(t.epochs()));
+      facts.put("output", out.root().toString());
+      facts.put("JVM", "Java " + Runtime.version() + ", float kernel " + org.bnnspark.nn.FloatGemm.best().name()
+          + ", binary kernel " + org.bnnspark.bits.BinaryGemm.best().name());
+      ModelConfig runConfig = config;
+      Runnable report = () -> write(() -> out.writeText(OutputDir.REPORT,
+          TrainingReport.html("bnn-spark training: " + runConfig.name(), facts, epochs, null, runConfig.text())));
       int keep = a.positiveInt("--keep-checkpoints", 2);
       Progress progress = a.has("--quiet") ? null : new Progress();
       OutputDir outDir = out;
@@ -143,8 +165,11 @@ public final class Train {
           progress.finishLine();
         }
         System.out.println(m.toLine());
-        metricLines.add(m.toJson());
-        write(() -> outDir.writeText(OutputDir.METRICS, String.join("\n", metricLines) + "\n"));
+        epochs.add(m);
+        StringBuilder jsonl = new StringBuilder();
+        epochs.forEach(e -> jsonl.append(e.toJson()).append('\n'));
+        write(() -> outDir.writeText(OutputDir.METRICS, jsonl.toString()));
+        report.run();
       }, s -> write(() -> {
         outDir.write(OutputDir.checkpointName(s.epoch), o -> NetworkFile.writeCheckpoint(o, s));
         List<String> all = outDir.checkpoints();
@@ -164,16 +189,41 @@ public final class Train {
       System.out.println("trained network written to " + out.path(OutputDir.MODEL));
       System.out.print(ModelSummary.describe(packed));
       System.out.println("packed model written to " + out.path(OutputDir.PACKED_MODEL));
+      double seconds = epochs.stream().mapToDouble(EpochMetrics::seconds).sum();
+      facts.put("training time", String.format(Locale.ROOT, "%.1f s over %d epochs (validation and checkpoints excluded)",
+          seconds, epochs.size()));
+      ModelSummary.Totals totals = ModelSummary.totals(packed);
+      facts.put("model size", String.format(Locale.ROOT, "%,d bytes packed vs %,d float32 (%.1f× smaller)",
+          totals.packedBytes(), totals.float32Bytes(), totals.compression()));
+      String testLine = null;
       if (test != null) {
         PackedValidation.Stats v = trainer.validate(packed, state, true);
         System.out.printf(Locale.ROOT, "packed vs training graph on %d test rows: same prediction on %d (%.2f%%), "
                 + "max |logit difference| %.3g; graph accuracy %.4f%n", v.rows, v.agreeing, 100.0 * v.agreeing / v.rows,
             v.maxLogitDiff, v.graphAccuracy());
-        System.out.printf(Locale.ROOT, "test_accuracy=%.4f%n", v.packedAccuracy());
+        facts.put("test accuracy", String.format(Locale.ROOT, "%.4f (packed XNOR model; training graph %.4f, same prediction on %d of %d rows)",
+            v.packedAccuracy(), v.graphAccuracy(), v.agreeing, v.rows));
+        testLine = String.format(Locale.ROOT, "test_accuracy=%.4f", v.packedAccuracy());
+      }
+      out.writeText(OutputDir.REPORT, TrainingReport.html("bnn-spark training: " + config.name(), facts, epochs,
+          ModelSummary.describe(packed), config.text()));
+      System.out.println("report written to " + out.path(OutputDir.REPORT));
+      if (testLine != null) {
+        System.out.println(testLine);
       }
     } finally {
       spark.stop();
     }
+  }
+
+  /** {@code base}, or the first of {@code base-2}, {@code base-3}… that does not exist yet. */
+  static String freshDirectory(String base, Configuration conf) throws IOException {
+    org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(base);
+    org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(conf);
+    for (int k = 2; fs.exists(p); k++) {
+      p = new org.apache.hadoop.fs.Path(base + "-" + k);
+    }
+    return p.toString();
   }
 
   static TabularData.Options tabularOptions(Args a, String format) {

@@ -25,6 +25,15 @@ public final class ClassificationMetrics {
     return new ClassificationMetrics(m);
   }
 
+  public int classes() {
+    return k;
+  }
+
+  /** Rows of class {@code actual} predicted as {@code predicted}. */
+  public long count(int actual, int predicted) {
+    return counts[actual][predicted];
+  }
+
   public long rows() {
     long n = 0;
     for (long[] row : counts) {

@@ -136,6 +136,18 @@ public final class ConfigNode {
     return child.asDouble();
   }
 
+  /** A measured number, or NaN where the field is absent or null (a metric that was not measured). */
+  public double measured(String key) {
+    JsonNode child = node.get(key);
+    if (child == null || child.isNull()) {
+      return Double.NaN;
+    }
+    if (!child.isNumber()) {
+      throw error("'" + key + "': expected a number or null, got " + child);
+    }
+    return child.asDouble();
+  }
+
   public boolean bool(String key, boolean fallback) {
     if (!has(key)) {
       return fallback;

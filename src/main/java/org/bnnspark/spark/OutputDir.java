@@ -28,6 +28,8 @@ public final class OutputDir {
   public static final String PACKED_MODEL = "model.xnor";
   public static final String CONFIG = "config.json";
   public static final String METRICS = "metrics.jsonl";
+  /** Learning curves, epoch table, model summary and configuration as one HTML page. */
+  public static final String REPORT = "report.html";
   public static final String CHECKPOINTS = "checkpoints";
 
   private final Path root;
@@ -38,6 +40,11 @@ public final class OutputDir {
     this.root = new Path(dir);
     this.conf = conf;
     this.fs = root.getFileSystem(conf);
+  }
+
+  /** The directory itself. */
+  public Path root() {
+    return root;
   }
 
   public Path path(String name) {

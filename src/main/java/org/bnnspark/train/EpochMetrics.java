@@ -1,10 +1,12 @@
 package org.bnnspark.train;
 
 import java.util.Locale;
+import org.bnnspark.nn.ConfigNode;
 
 /**
  * One line of {@code metrics.jsonl}: how an epoch went.
  *
+ * @param validationAccuracy NaN without a held-out set (written as JSON null)
  * @param overheadShare share of the epoch's wall time spent outside the partitions' gradient
  *     computation (scheduling, broadcast, aggregation, optimizer step on the driver)
  */
@@ -13,9 +15,22 @@ public record EpochMetrics(int epoch, double trainLoss, double trainAccuracy, do
 
   public String toJson() {
     return String.format(Locale.ROOT,
-        "{\"epoch\":%d,\"train_loss\":%.6f,\"train_accuracy\":%.6f,\"validation_accuracy\":%.6f,\"flip_ratio\":%.6f,"
-            + "\"seconds\":%.3f,\"examples_per_second\":%.1f,\"overhead_share\":%.4f}",
-        epoch, trainLoss, trainAccuracy, validationAccuracy, flipRatio, seconds, examplesPerSecond, overheadShare);
+        "{\"epoch\":%d,\"train_loss\":%s,\"train_accuracy\":%s,\"validation_accuracy\":%s,\"flip_ratio\":%s,"
+            + "\"seconds\":%s,\"examples_per_second\":%s,\"overhead_share\":%s}",
+        epoch, json(trainLoss, 6), json(trainAccuracy, 6), json(validationAccuracy, 6), json(flipRatio, 6),
+        json(seconds, 3), json(examplesPerSecond, 1), json(overheadShare, 4));
+  }
+
+  /** Reads a line written by {@link #toJson()} (a resumed run's earlier epochs). */
+  public static EpochMetrics parse(String line, String source) {
+    ConfigNode n = ConfigNode.parse(line, source);
+    return new EpochMetrics(n.positiveInt("epoch"), n.measured("train_loss"), n.measured("train_accuracy"),
+        n.measured("validation_accuracy"), n.measured("flip_ratio"), n.measured("seconds"),
+        n.measured("examples_per_second"), n.measured("overhead_share"));
+  }
+
+  private static String json(double v, int decimals) {
+    return Double.isFinite(v) ? String.format(Locale.ROOT, "%." + decimals + "f", v) : "null";
   }
 
   public String toLine() {

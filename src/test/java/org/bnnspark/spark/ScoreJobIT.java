@@ -68,6 +68,8 @@ class ScoreJobIT {
     java.util.regex.Matcher acc = java.util.regex.Pattern.compile("\"accuracy\": ([0-9.]+)").matcher(json);
     assertTrue(acc.find() && json.contains("\"confusion_matrix\": [["), json);
     assertEquals(Double.parseDouble(trainedAccuracy), Double.parseDouble(acc.group(1)), 5e-5, json);
+    java.awt.image.BufferedImage confusion = javax.imageio.ImageIO.read(model.resolve("confusion_matrix.png").toFile());
+    assertTrue(confusion != null && confusion.getWidth() >= 200, "confusion matrix drawn as a PNG");
 
     // the float engine (training graph) agrees exactly with the packed model
     JobRunner.Result floats = job("evaluate.sh", "--model", model.toString(), "--input", data.toString(), "--engine", "float",

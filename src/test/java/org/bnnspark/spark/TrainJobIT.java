@@ -48,6 +48,19 @@ class TrainJobIT {
     assertEquals(2, metrics.size());
     assertTrue(metrics.get(1).contains("\"flip_ratio\":") && metrics.get(1).contains("\"examples_per_second\":"), metrics.get(1));
     assertEquals(TestData.CONFIG, Files.readString(tmp.resolve("l1/config.json")));
+    // report.html: the four learning-curve charts as PNGs, one table row per epoch, the final accuracy and the config
+    String report = Files.readString(tmp.resolve("l1/report.html"));
+    java.util.regex.Matcher png = java.util.regex.Pattern.compile("data:image/png;base64,([A-Za-z0-9+/=]+)").matcher(report);
+    int charts = 0;
+    while (png.find()) {
+      assertTrue(javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(java.util.Base64.getDecoder().decode(png.group(1)))) != null);
+      charts++;
+    }
+    assertEquals(4, charts);
+    assertEquals(2, report.split("<tr><td>", -1).length - 1, report);
+    assertTrue(report.contains("test accuracy</td><td style=\"text-align:left\">" + one.lastLine().substring("test_accuracy=".length())),
+        report);
+    assertTrue(report.contains("binary_dense") && report.contains("Packed model"), report);
   }
 
   @Test
@@ -62,6 +75,8 @@ class TrainJobIT {
     assertTrue(second.stdout().contains("resuming from"), second.stdout());
     assertArrayEquals(Files.readAllBytes(straight.resolve("model.bnn")), Files.readAllBytes(halves.resolve("model.bnn")));
     assertEquals(Files.readAllLines(straight.resolve("metrics.jsonl")).size(), Files.readAllLines(halves.resolve("metrics.jsonl")).size());
+    // the resumed run's report still has every epoch, the ones before the stop read back from metrics.jsonl
+    assertEquals(4, Files.readString(halves.resolve("report.html")).split("<tr><td>", -1).length - 1);
   }
 
   @Test
