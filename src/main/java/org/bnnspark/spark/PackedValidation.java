@@ -65,9 +65,9 @@ public final class PackedValidation {
         return Collections.singletonList(score(list, scorer, net, bg == null ? null : bg.value())).iterator();
       }).fold(new Stats(), Stats::merge);
     } finally {
-      bm.destroy();
+      bm.destroy(true);
       if (bg != null) {
-        bg.destroy();
+        bg.destroy(true);
       }
     }
   }
