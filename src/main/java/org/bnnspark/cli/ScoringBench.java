@@ -2,29 +2,22 @@ package org.bnnspark.cli;
 
 import java.util.Locale;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.classification.MultilayerPerceptronClassificationModel;
-import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
-import org.apache.spark.storage.StorageLevel;
 import org.bnnspark.bits.BinaryGemm;
 import org.bnnspark.bits.BitPacking;
 import org.bnnspark.inference.ModelSummary;
 import org.bnnspark.inference.PackedModel;
 import org.bnnspark.inference.PackedStage;
 import org.bnnspark.nn.Blas;
-import org.bnnspark.nn.SoftmaxCrossEntropy;
-import org.bnnspark.spark.BatchScoring;
 import org.bnnspark.spark.ModelFiles;
 import org.bnnspark.spark.ScoringInput;
 import org.bnnspark.spark.ScoringModel;
+import org.bnnspark.spark.ScoringThroughput;
 
 /**
  * {@code jobs/bench.sh scoring}: scoring throughput on one SparkContext and one cached DataFrame (the
@@ -71,19 +64,13 @@ public final class ScoringBench {
 
       ScoringInput.Input test = ScoringInput.read(spark, "idx", data, packed.inputSpec(),
           new ScoringInput.Options("features", "label", null, false, false, false));
-      StructType schema = test.rows().schema();
-      // sparse vectors, as MNIST is (~19% non-zero): 1M rows of dense doubles would not fit in memory
-      Dataset<Row> base = spark.createDataFrame(test.rows().javaRDD()
-          .map(r -> RowFactory.create(r.get(0), r.get(1), ((Vector) r.get(2)).compressed())), schema);
-      long baseRows = base.count();
-      long copies = (rows + baseRows - 1) / baseRows;
-      Dataset<Row> big = base.crossJoin(spark.range(copies).withColumnRenamed("id", "copy"))
-          .repartition(a.positiveInt("--partitions", 8)).persist(StorageLevel.MEMORY_AND_DISK());
+      Dataset<Row> base = test.rows();
+      Dataset<Row> big = ScoringThroughput.replicate(spark, base, rows, a.positiveInt("--partitions", 8));
       long n = big.count();
-      System.out.printf(Locale.ROOT, "cached %d rows (%d copies of %s's test set)%n", n, copies, data);
+      System.out.printf(Locale.ROOT, "cached %d rows (copies of %s's test set)%n", n, data);
 
-      double packedRate = ours(jsc, big, base, packed, n);
-      double floatRate = ours(jsc, big, base, floats, n);
+      double packedRate = ScoringThroughput.rowsPerSecond(jsc, big, base, packed, 2, true);
+      double floatRate = ScoringThroughput.rowsPerSecond(jsc, big, base, floats, 2, true);
       double mllibRate = Double.NaN;
       if (!a.has("--skip-mllib")) {
         mllibRate = mllib(big, base, pm, n);
@@ -99,28 +86,6 @@ public final class ScoringBench {
     } finally {
       spark.stop();
     }
-  }
-
-  /** Rows/s of our batch scoring with {@code model} over {@code big}, after a warm-up pass over {@code warm}. */
-  private static double ours(JavaSparkContext jsc, Dataset<Row> big, Dataset<Row> warm, ScoringModel model, long n) {
-    Broadcast<ScoringModel> bc = jsc.broadcast(model);
-    StructType out = new StructType().add("prediction", DataTypes.IntegerType, false);
-    BatchScoring.OutputRow maker = (row, logits, off, k) -> RowFactory.create(SoftmaxCrossEntropy.argmax(logits, off, k));
-    BatchScoring.transform(warm, bc, "features", out, maker, "warm-up").agg(functions.sum("prediction")).first();
-    // best of two passes: the first may still run partly before C2 has compiled the kernels
-    double best = Double.MAX_VALUE;
-    Row sum = null;
-    for (int pass = 0; pass < 2; pass++) {
-      long t0 = System.nanoTime();
-      sum = BatchScoring.transform(big, bc, "features", out, maker, "bench").agg(functions.sum("prediction")).first();
-      double s = (System.nanoTime() - t0) / 1e9;
-      System.out.printf(Locale.ROOT, "%-8s pass %d: %d rows in %.1f s = %.0f rows/s%n", model.engine(), pass + 1, n, s, n / s);
-      best = Math.min(best, s);
-    }
-    System.out.printf(Locale.ROOT, "%-8s %10d rows in %7.1f s = %9.0f rows/s (best of 2; checksum %s)%n", model.engine(), n, best,
-        n / best, sum.get(0));
-    bc.destroy();
-    return n / best;
   }
 
   private static long mllibWeights(PackedModel pm) {
