@@ -53,15 +53,21 @@ public final class NotebookRunner {
     List<String> vm = new ArrayList<>();
     List<Path> notebooks = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
+      boolean hasValue = i + 1 < args.length;
       switch (args[i]) {
-        case "--output" -> outDir = Path.of(args[++i]);
-        case "--vm-options" -> vm.addAll(Arrays.stream(args[++i].trim().split("\\s+")).filter(s -> !s.isEmpty()).toList());
-        default -> notebooks.add(Path.of(args[i]));
+        case "--output" -> outDir = hasValue ? Path.of(args[++i]) : usage("--output needs a directory");
+        case "--vm-options" -> vm.addAll(Arrays.stream((hasValue ? args[++i] : "").trim().split("\\s+")).filter(s -> !s.isEmpty()).toList());
+        default -> {
+          Path nb = Path.of(args[i]);
+          if (args[i].startsWith("--") || !Files.isRegularFile(nb)) {
+            usage(args[i].startsWith("--") ? "unknown option " + args[i] : args[i] + ": no such notebook");
+          }
+          notebooks.add(nb);
+        }
       }
     }
     if (notebooks.isEmpty()) {
-      System.err.println("usage: notebooks/run.sh [--output DIR] NOTEBOOK.ipynb...");
-      System.exit(2);
+      usage("no notebook given");
     }
     NotebookRunner runner = new NotebookRunner(System.getProperty("java.class.path"), vm);
     int failed = 0;
@@ -77,6 +83,12 @@ public final class NotebookRunner {
       }
     }
     System.exit(failed == 0 ? 0 : 1);
+  }
+
+  private static Path usage(String problem) {
+    System.err.println("error: " + problem + " (usage: notebooks/run.sh [--output DIR] NOTEBOOK.ipynb...)");
+    System.exit(2);
+    return null;
   }
 
   /** Runs {@code notebook} and writes it with outputs to {@code target}; returns null, or the first cell error. */
