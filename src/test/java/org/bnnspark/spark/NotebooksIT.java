@@ -115,15 +115,20 @@ class NotebooksIT {
     assertTrue(bad.stderr().contains("error: t.ipynb cell 1: CompilationError: incompatible types"), bad.stderr());
   }
 
+  /** Runs a checked-in notebook; asserts every cell ran cleanly and it shows {@code images} images; returns its text outputs. */
+  private String runCleanly(String name, int images) throws Exception {
+    JobRunner.Result r = run(tmp, "notebooks/" + name);
+    assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
+    List<JsonNode> cells = codeCells(tmp.resolve(name));
+    ranCleanly(cells);
+    assertEquals(images, images(cells));
+    return String.join("\n", cells.stream().map(NotebooksIT::text).toList());
+  }
+
   @Test
   void quickstartNotebookTrainsScoresAndPlots() throws Exception {
-    JobRunner.Result r = run(tmp, "notebooks/quickstart.ipynb");
-    assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
-    List<JsonNode> cells = codeCells(tmp.resolve("quickstart.ipynb"));
-    ranCleanly(cells);
     // four learning curves, the digits, the confusion matrix
-    assertEquals(6, images(cells));
-    String all = String.join("\n", cells.stream().map(NotebooksIT::text).toList());
+    String all = runCleanly("quickstart.ipynb", 6);
     Matcher m = Pattern.compile("test accuracy (0\\.\\d+) with the packed model, (0\\.\\d+) with the training graph; "
         + "same prediction on 10000 of 10000 rows").matcher(all);
     assertTrue(m.find(), all);
@@ -134,12 +139,7 @@ class NotebooksIT {
 
   @Test
   void scoringAtScaleNotebookMeasuresBothEnginesAndPlots() throws Exception {
-    JobRunner.Result r = run(tmp, "notebooks/scoring-at-scale.ipynb");
-    assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
-    List<JsonNode> cells = codeCells(tmp.resolve("scoring-at-scale.ipynb"));
-    ranCleanly(cells);
-    assertEquals(1, images(cells));
-    String all = String.join("\n", cells.stream().map(NotebooksIT::text).toList());
+    String all = runCleanly("scoring-at-scale.ipynb", 1);
     Matcher m = Pattern.compile("([\\d,]+) rows: packed +([\\d,]+) rows/s, float +([\\d,]+) rows/s").matcher(all);
     int points = 0;
     while (m.find()) {
