@@ -49,12 +49,22 @@ public final class BinaryDense extends Dense {
     float[] p = ctx.params;
     int off = paramOffset;
     float maxAbs = 0f;
-    // sign(w) as copySign(1, w + 0): branch-free (latent signs are random, so a branch mispredicts
-    // half the time) and vectorizable; adding +0 turns −0 into +0, so sign(−0) = +1 as everywhere else
-    for (int i = 0; i < binarized.length; i++) {
-      float w = p[off + i];
-      binarized[i] = Math.copySign(1f, w + 0f);
-      maxAbs = Math.max(maxAbs, Math.abs(w));
+    if (ctx.training && kernelQuantizer.stochastic()) {
+      // one stream per layer and pass: the layer's offset separates layers drawing in the same pass
+      java.util.SplittableRandom rng = new java.util.SplittableRandom(ctx.noiseSeed + 0x9E3779B97F4A7C15L * (paramOffset + 1L));
+      for (int i = 0; i < binarized.length; i++) {
+        float w = p[off + i];
+        binarized[i] = rng.nextFloat() < Quantizer.hardSigmoid(w) ? 1f : -1f;
+        maxAbs = Math.max(maxAbs, Math.abs(w));
+      }
+    } else {
+      // sign(w) as copySign(1, w + 0): branch-free (latent signs are random, so a branch mispredicts
+      // half the time) and vectorizable; adding +0 turns −0 into +0, so sign(−0) = +1 as everywhere else
+      for (int i = 0; i < binarized.length; i++) {
+        float w = p[off + i];
+        binarized[i] = Math.copySign(1f, w + 0f);
+        maxAbs = Math.max(maxAbs, Math.abs(w));
+      }
     }
     latentInsideClip = maxAbs <= 1f;
     super.forward(ctx, x, y, n);
@@ -62,9 +72,9 @@ public final class BinaryDense extends Dense {
 
   @Override
   protected boolean needsWeightGradientScratch() {
-    // ste_sign passes the gradient unchanged where |w| ≤ 1: with every latent weight clipped the
-    // product can accumulate straight into the gradient
-    return !(kernelQuantizer == Quantizer.STE_SIGN && latentInsideClip);
+    // ste_sign (and stochastic_sign) pass the gradient unchanged where |w| ≤ 1: with every latent
+    // weight clipped the product can accumulate straight into the gradient
+    return !(kernelQuantizer.identityInsideClip() && latentInsideClip);
   }
 
   @Override

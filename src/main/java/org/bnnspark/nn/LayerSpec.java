@@ -55,7 +55,12 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
       }
       case "sign" -> {
         c.allowOnly(Set.of("type", "quantizer"));
-        return new LayerSpec(type, 0, false, quantizer(c, "quantizer"), 0f, 0f);
+        Quantizer q = quantizer(c, "quantizer");
+        if (q.stochastic()) {
+          throw c.error("'quantizer': " + q.configName() + " binarizes weights (BinaryConnect); a sign activation takes "
+              + Quantizer.STE_SIGN.configName() + " or " + Quantizer.APPROX_SIGN.configName());
+        }
+        return new LayerSpec(type, 0, false, q, 0f, 0f);
       }
       case "hardtanh", "relu" -> {
         c.allowOnly(Set.of("type"));

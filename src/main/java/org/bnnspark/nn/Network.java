@@ -163,7 +163,13 @@ public final class Network {
    */
   public BatchResult trainBatch(float[] params, float[] state, float[] x, int[] labels, int n,
       float[] grad, double[] statSums) {
-    Context ctx = Context.training(params, state, grad, statSums);
+    return trainBatch(params, state, x, labels, n, grad, statSums, 0);
+  }
+
+  /** As above, with the seed of the pass's random draws (see {@link Context#noiseSeed}). */
+  public BatchResult trainBatch(float[] params, float[] state, float[] x, int[] labels, int n,
+      float[] grad, double[] statSums, long noiseSeed) {
+    Context ctx = Context.training(params, state, grad, statSums, noiseSeed);
     float[] logits = forward(ctx, x, n);
     float[] dy = gradA;
     double loss = SoftmaxCrossEntropy.lossAndGradient(logits, labels, 0, n, classes(), dy, hits);

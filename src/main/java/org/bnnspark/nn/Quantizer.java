@@ -12,6 +12,9 @@ import java.util.Locale;
  *       (Hubara et al. 2016, the clipped STE).</li>
  *   <li>{@code approx_sign}: forward {@code sign(x)}, gradient {@code 2 − 2|x|} on |x| ≤ 1, else 0
  *       (Bi-Real Net, Liu et al. 2018).</li>
+ *   <li>{@code stochastic_sign}: BinaryConnect's stochastic binarization (Courbariaux et al. 2015):
+ *       in training +1 with probability {@code hard_sigmoid(x) = clip((x + 1) / 2, 0, 1)}, else −1;
+ *       {@code sign(x)} at inference; gradient {@code 1{|x| ≤ 1}}. For weights only.</li>
  * </ul>
  */
 public enum Quantizer {
@@ -27,7 +30,23 @@ public enum Quantizer {
       float a = Math.abs(x);
       return a <= 1f ? 2f - 2f * a : 0f;
     }
+  },
+  STOCHASTIC_SIGN("stochastic_sign") {
+    @Override
+    public float gradient(float x) {
+      return Math.abs(x) <= 1f ? 1f : 0f;
+    }
+
+    @Override
+    public boolean stochastic() {
+      return true;
+    }
   };
+
+  /** BinaryConnect's probability of +1: {@code clip((x + 1) / 2, 0, 1)}. */
+  public static float hardSigmoid(float x) {
+    return Math.min(1f, Math.max(0f, (x + 1f) * 0.5f));
+  }
 
   private final String configName;
 
@@ -43,6 +62,16 @@ public enum Quantizer {
   /** Forward: the sign every part of the project agrees on. */
   public float forward(float x) {
     return org.bnnspark.bits.BitPacking.sign(x);
+  }
+
+  /** Whether the pseudo-gradient is exactly 1 on [−1, 1] (then clipped weights need no gradient mask). */
+  public boolean identityInsideClip() {
+    return this != APPROX_SIGN;
+  }
+
+  /** Whether training draws the binary value at random (inference is always {@link #forward}). */
+  public boolean stochastic() {
+    return false;
   }
 
   /** d forward / dx as the straight-through estimator defines it. */

@@ -20,6 +20,13 @@ public final class BatchPlan {
   }
 
   /** The shuffled order of a partition's {@code n} rows in an epoch. */
+  /** Seed of the random draws of one partition's share of one step (stochastic binarization). */
+  public static long noiseSeed(long seed, int epoch, int step, int partition) {
+    long mixed = seed * 0x9E3779B97F4A7C15L + epoch * 0xBF58476D1CE4E5B9L + step * 0xD6E8FEB86659FD93L
+        + partition * 0x94D049BB133111EBL + 0x632BE59BD9B4E019L;
+    return new SplittableRandom(mixed).nextLong();
+  }
+
   public static int[] permutation(long seed, int epoch, int partition, int n) {
     long mixed = seed * 0x9E3779B97F4A7C15L + epoch * 0xBF58476D1CE4E5B9L + partition * 0x94D049BB133111EBL;
     SplittableRandom rng = new SplittableRandom(mixed);

@@ -73,7 +73,8 @@ public final class PartitionStep {
     }
     java.util.Arrays.fill(grad, 0f);
     java.util.Arrays.fill(stats, 0.0);
-    Network.BatchResult res = network.trainBatch(params, state, batchX, batchY, rows, grad, stats);
+    Network.BatchResult res = network.trainBatch(params, state, batchX, batchY, rows, grad, stats,
+        BatchPlan.noiseSeed(seed, epoch, step, partition));
     into.add(grad, stats, res.lossSum(), res.correct(), rows);
     into.maxComputeNanos = Math.max(into.maxComputeNanos, System.nanoTime() - start);
   }
