@@ -143,6 +143,9 @@ public final class PackedModel {
       if (first instanceof Dense dense) {
         linear = dense instanceof BinaryDense ? PackedStage.Linear.BINARY : PackedStage.Linear.REAL;
         weights = dense.inferenceWeights(params);
+        if (dense instanceof BinaryDense b && b.scaled()) {
+          ops.add(new PointwiseOp(PointwiseOp.Kind.SCALE, new float[][] {b.alpha(params)}));
+        }
         float[] bias = dense.biasValues(params);
         if (bias != null) {
           ops.add(new PointwiseOp(PointwiseOp.Kind.ADD_BIAS, new float[][] {bias}));

@@ -7,7 +7,7 @@ import org.bnnspark.nn.Relu;
 
 /**
  * One per-feature float operation of the inference graph between a linear layer and the next sign
- * (or the logits): a bias, an inference-mode BatchNorm, a clip. Each evaluates the very function
+ * (or the logits): a bias, an inference-mode BatchNorm, a clip, a scale α ≥ 0. Each evaluates the very function
  * the training graph's layer calls, so a packed model reproduces the training graph bit for bit.
  *
  * <p>Every kind is monotone in its input for a fixed feature (non-increasing only for a BatchNorm
@@ -25,7 +25,9 @@ public record PointwiseOp(Kind kind, float[][] arrays) {
     /** {@link HardTanh#apply}. */
     HARDTANH(3, 0),
     /** {@link Relu#apply}. */
-    RELU(4, 0);
+    RELU(4, 0),
+    /** {@code v · a[j]}: a scaled binary layer's α (XNOR-Net). */
+    SCALE(5, 1);
 
     final int code;
     final int arrayCount;
@@ -58,6 +60,7 @@ public record PointwiseOp(Kind kind, float[][] arrays) {
       case BATCH_NORM -> BatchNorm.normalize(v, arrays[0][j], arrays[1][j], arrays[2][j], arrays[3][j]);
       case HARDTANH -> HardTanh.apply(v);
       case RELU -> Relu.apply(v);
+      case SCALE -> v * arrays[0][j];
     };
   }
 

@@ -7,19 +7,57 @@ package org.bnnspark.nn;
  * gradient back as {@code dL/dW = dL/dW_b · Q'(W)} with the quantizer's pseudo-gradient
  * ({@code 1{|W| ≤ 1}} for {@code ste_sign}). Latent weights are clipped to [−1, 1] after every step.
  *
+ * <p>With {@code scaled} (XNOR-Net, Rastegari et al. 2016) output j is {@code α_j · (x · sign(W_j))}
+ * with {@code α_j = mean_i |W_ji|}, the scale that best approximates {@code W_j} by {@code α_j ·
+ * sign(W_j)} in L2. The product is taken first and scaled after, so that with ±1 inputs it stays an
+ * exact integer that the packed model scales the same way. Its gradient has both of the paper's
+ * terms, exactly: {@code dL/dW_jk = α_j · dL/dz_jk · Q'(W_jk) + sign(W_jk)/in · Σ_r dL/dy_rj · z_rj}.
+ *
  * <p>The input is whatever the previous layer produced: real values for a first layer, or ±1 when
  * a {@link SignActivation} precedes it (then {@code x · W_bᵀ} is an exact integer, which the packed
  * XNOR model reproduces bit for bit).
  */
 public final class BinaryDense extends Dense {
   private final Quantizer kernelQuantizer;
+  private final boolean scaled;
   private float[] binarized;
+  /** Scaled layers: α of the last forward, its unscaled products z, and the backward's dL/dz. */
+  private float[] alpha;
+  private float[] products = new float[0];
+  private float[] dProducts = new float[0];
   /** Whether every latent weight of the last forward lay in [−1, 1] (always, once clipped). */
   private boolean latentInsideClip;
 
   public BinaryDense(int inSize, int outSize, boolean bias, Quantizer kernelQuantizer) {
+    this(inSize, outSize, bias, kernelQuantizer, false);
+  }
+
+  public BinaryDense(int inSize, int outSize, boolean bias, Quantizer kernelQuantizer, boolean scaled) {
     super(inSize, outSize, bias);
+    if (scaled && bias) {
+      throw new IllegalArgumentException("a scaled binary layer takes no bias");
+    }
     this.kernelQuantizer = kernelQuantizer;
+    this.scaled = scaled;
+  }
+
+  /** Whether outputs are scaled by α = mean |W| per output (XNOR-Net). */
+  public boolean scaled() {
+    return scaled;
+  }
+
+  /** α_j = mean_i |W_ji| for every output j: the sum in double, rounded once (both graph and packed model call this). */
+  public float[] alpha(float[] params) {
+    float[] a = new float[outSize];
+    for (int j = 0; j < outSize; j++) {
+      double sum = 0;
+      int row = paramOffset + j * inSize;
+      for (int i = 0; i < inSize; i++) {
+        sum += Math.abs(params[row + i]);
+      }
+      a[j] = (float) (sum / inSize);
+    }
+    return a;
   }
 
   public Quantizer kernelQuantizer() {
@@ -68,6 +106,53 @@ public final class BinaryDense extends Dense {
     }
     latentInsideClip = maxAbs <= 1f;
     super.forward(ctx, x, y, n);
+    if (scaled) {
+      alpha = alpha(p);
+      if (products.length < n * outSize) {
+        products = new float[n * outSize];
+      }
+      System.arraycopy(y, 0, products, 0, n * outSize);
+      scale(y, n, alpha);
+    }
+  }
+
+  /** {@code y[r][j] *= a[j]}. */
+  private void scale(float[] y, int n, float[] a) {
+    for (int r = 0; r < n; r++) {
+      int row = r * outSize;
+      for (int j = 0; j < outSize; j++) {
+        y[row + j] *= a[j];
+      }
+    }
+  }
+
+  @Override
+  public void backward(Context ctx, float[] x, float[] y, float[] dy, float[] dx, int n) {
+    if (!scaled) {
+      super.backward(ctx, x, y, dy, dx, n);
+      return;
+    }
+    // y = α ⊙ z: dL/dz = α ⊙ dy goes through the product; dL/dα_j = Σ_r dy_rj z_rj reaches every
+    // weight of row j through d mean|W_j| / dW_jk = sign(W_jk) / in
+    if (dProducts.length < n * outSize) {
+      dProducts = new float[n * outSize];
+    }
+    System.arraycopy(dy, 0, dProducts, 0, n * outSize);
+    scale(dProducts, n, alpha);
+    super.backward(ctx, x, y, dProducts, dx, n);
+    float[] p = ctx.params;
+    float[] g = ctx.grad;
+    for (int j = 0; j < outSize; j++) {
+      double dAlpha = 0;
+      for (int r = 0; r < n; r++) {
+        dAlpha += (double) dy[r * outSize + j] * products[r * outSize + j];
+      }
+      float perWeight = (float) (dAlpha / inSize);
+      int row = paramOffset + j * inSize;
+      for (int i = 0; i < inSize; i++) {
+        g[row + i] += perWeight * Math.copySign(1f, p[row + i] + 0f);
+      }
+    }
   }
 
   @Override
@@ -112,6 +197,7 @@ public final class BinaryDense extends Dense {
 
   @Override
   public String describe() {
-    return "BinaryDense(" + inSize + "→" + outSize + ", " + kernelQuantizer.configName() + (bias ? ", bias" : "") + ")";
+    return "BinaryDense(" + inSize + "→" + outSize + ", " + kernelQuantizer.configName() + (scaled ? ", α=mean|W|" : "")
+        + (bias ? ", bias" : "") + ")";
   }
 }

@@ -79,4 +79,19 @@ class MethodsTest {
         {"type": "binary_dense", "units": 64, "kernel_quantizer": "stochastic_sign"}, {"type": "batch_norm"}, {"type": "relu"},
         {"type": "binary_dense", "units": 4, "kernel_quantizer": "stochastic_sign"}, {"type": "batch_norm"}""", 0.03);
   }
+
+  @Test
+  void xnorNetScaledBinaryWeightsAndActivations() {
+    trainAndCheck("xnor-net", """
+        {"type": "binary_dense", "units": 64, "scale": "mean_abs"}, {"type": "batch_norm"}, {"type": "sign"},
+        {"type": "binary_dense", "units": 64, "scale": "mean_abs"}, {"type": "batch_norm"}, {"type": "sign"},
+        {"type": "binary_dense", "units": 4, "scale": "mean_abs"}, {"type": "batch_norm"}""");
+  }
+
+  @Test
+  void binaryWeightNetworkScaledBinaryWeightsRealActivations() {
+    trainAndCheck("bwn", """
+        {"type": "binary_dense", "units": 64, "scale": "mean_abs"}, {"type": "batch_norm"}, {"type": "relu"},
+        {"type": "binary_dense", "units": 4, "scale": "mean_abs"}, {"type": "batch_norm"}""");
+  }
 }

@@ -163,6 +163,56 @@ class GradientCheckTest {
     }
   }
 
+  @Test
+  void scaledBinaryDenseHasBothXnorNetGradientTerms() {
+    SplittableRandom rng = new SplittableRandom(5);
+    int in = 7;
+    int out = 3;
+    BinaryDense bd = new BinaryDense(in, out, false, Quantizer.STE_SIGN, true);
+    float[] latent = random(rng, bd.paramCount(), 0.5);
+    for (int i = 0; i < latent.length; i++) { // keep every weight 2h away from 0 so finite differences never flip a sign
+      latent[i] = Math.copySign(Math.max(0.05f, Math.abs(latent[i])), latent[i]);
+    }
+    latent[1] = 1.4f; // outside [−1, 1]: only the α term reaches it
+    float[] x = random(rng, N * in, 1);
+    float[] c = random(rng, N * out, 1);
+    float[] grad = new float[latent.length];
+    float[] y = new float[N * out];
+    Context ctx = Context.training(latent, new float[0], grad, new double[0]);
+    bd.forward(ctx, x, y, N);
+    float[] alpha = bd.alpha(latent);
+    for (int r = 0; r < N; r++) { // forward: α_j · (x · sign(W_j))
+      for (int j = 0; j < out; j++) {
+        double z = 0;
+        for (int i = 0; i < in; i++) {
+          z += x[r * in + i] * BitPacking_sign(latent[j * in + i]);
+        }
+        assertEquals(alpha[j] * z, y[r * out + j], 1e-5);
+      }
+    }
+    float[] dx = new float[x.length];
+    bd.backward(ctx, x, y, c, dx, N);
+
+    java.util.function.DoubleSupplier f = () -> objective(bd, latent, new float[0], x, c, true);
+    // dx is exact: y is linear in x
+    assertTrue(relError(toDouble(dx), centralDifferences(x, f)) < 1e-3);
+    // finite differences see only the α term (signs do not flip); the STE term is α_j Σ_r c_rj x_rk on |w| ≤ 1
+    double[] fd = centralDifferences(latent, f);
+    double[] expected = new double[latent.length];
+    for (int j = 0; j < out; j++) {
+      for (int k = 0; k < in; k++) {
+        double ste = 0;
+        for (int r = 0; r < N; r++) {
+          ste += c[r * out + j] * x[r * in + k];
+        }
+        int w = j * in + k;
+        expected[w] = fd[w] + (Math.abs(latent[w]) <= 1 ? alpha[j] * ste : 0);
+      }
+    }
+    double err = relError(toDouble(grad), expected);
+    assertTrue(err < 1e-3, "scaled binary dense dW rel error " + err);
+  }
+
   private static float BitPacking_sign(float v) {
     return org.bnnspark.bits.BitPacking.sign(v);
   }

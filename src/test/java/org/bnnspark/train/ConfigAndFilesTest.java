@@ -52,6 +52,12 @@ class ConfigAndFilesTest {
     ConfigException quant = assertThrows(ConfigException.class,
         () -> ModelConfig.parse(bnnWith("{\"type\": \"sign\", \"quantizer\": \"magic\"}, {\"type\": \"dense\", \"units\": 3}"), "x.json"));
     assertTrue(quant.getMessage().contains("unknown quantizer 'magic'"), quant.getMessage());
+    ConfigException scale = assertThrows(ConfigException.class,
+        () -> ModelConfig.parse(bnnWith("{\"type\": \"binary_dense\", \"units\": 3, \"scale\": \"max\"}"), "x.json"));
+    assertTrue(scale.getMessage().contains("network.layers[0]: 'scale': expected none or mean_abs, got 'max'"), scale.getMessage());
+    ConfigException scaleBias = assertThrows(ConfigException.class, () -> ModelConfig.parse(
+        bnnWith("{\"type\": \"binary_dense\", \"units\": 3, \"scale\": \"mean_abs\", \"bias\": true}"), "x.json"));
+    assertTrue(scaleBias.getMessage().contains("takes no bias"), scaleBias.getMessage());
     ConfigException json = assertThrows(ConfigException.class, () -> ModelConfig.parse("{\"network\": [", "x.json"));
     assertTrue(json.getMessage().startsWith("x.json: not valid JSON at line 1"), json.getMessage());
   }
