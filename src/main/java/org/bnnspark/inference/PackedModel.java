@@ -11,6 +11,7 @@ import org.bnnspark.nn.Layer;
 import org.bnnspark.nn.Network;
 import org.bnnspark.nn.NetworkSpec;
 import org.bnnspark.nn.Relu;
+import org.bnnspark.nn.Shift;
 import org.bnnspark.nn.SignActivation;
 
 /**
@@ -204,6 +205,9 @@ public final class PackedModel {
   private static PointwiseOp pointwise(Layer layer, float[] params, float[] state) {
     if (layer instanceof BatchNorm bn) {
       return new PointwiseOp(PointwiseOp.Kind.BATCH_NORM, bn.inferenceParameters(params, state));
+    }
+    if (layer instanceof Shift shift) {
+      return new PointwiseOp(PointwiseOp.Kind.ADD_BIAS, new float[][] {shift.shifts(params)});
     }
     if (layer instanceof HardTanh) {
       return new PointwiseOp(PointwiseOp.Kind.HARDTANH, new float[0][]);

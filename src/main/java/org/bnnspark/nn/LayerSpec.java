@@ -12,6 +12,7 @@ import java.util.Set;
  *       {@code "scale": "mean_abs"} multiplies each output by α = mean |W| of its weights (XNOR-Net);</li>
  *   <li>{@code {"type": "batch_norm", "epsilon": 1e-5, "momentum": 0.1}};</li>
  *   <li>{@code {"type": "sign", "quantizer": "ste_sign"}} — binary activation with the STE;</li>
+ *   <li>{@code {"type": "shift"}} — a learned per-feature shift (before a sign: ReActNet's RSign);</li>
  *   <li>{@code {"type": "hardtanh"}}, {@code {"type": "relu"}}.</li>
  * </ul>
  */
@@ -19,7 +20,7 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
     float momentum)
     implements Serializable {
 
-  public static final List<String> TYPES = List.of("dense", "binary_dense", "batch_norm", "sign", "hardtanh", "relu");
+  public static final List<String> TYPES = List.of("dense", "binary_dense", "batch_norm", "sign", "shift", "hardtanh", "relu");
 
   /** Builds the layer for an input of {@code in} features. */
   public Layer build(int in) {
@@ -28,6 +29,7 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
       case "binary_dense" -> new BinaryDense(in, units, bias, quantizer, scaled);
       case "batch_norm" -> new BatchNorm(in, epsilon, momentum);
       case "sign" -> new SignActivation(in, quantizer);
+      case "shift" -> new Shift(in);
       case "hardtanh" -> new HardTanh(in);
       case "relu" -> new Relu(in);
       default -> throw new IllegalStateException(type);
@@ -72,7 +74,7 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
         }
         return new LayerSpec(type, 0, false, q, false, 0f, 0f);
       }
-      case "hardtanh", "relu" -> {
+      case "shift", "hardtanh", "relu" -> {
         c.allowOnly(Set.of("type"));
         return new LayerSpec(type, 0, false, null, false, 0f, 0f);
       }

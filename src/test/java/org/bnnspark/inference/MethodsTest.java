@@ -94,4 +94,12 @@ class MethodsTest {
         {"type": "binary_dense", "units": 64, "scale": "mean_abs"}, {"type": "batch_norm"}, {"type": "relu"},
         {"type": "binary_dense", "units": 4, "scale": "mean_abs"}, {"type": "batch_norm"}""");
   }
+
+  @Test
+  void reActNetLearnedSignThresholdsAndApproxSign() {
+    trainAndCheck("reactnet-rsign", """
+        {"type": "binary_dense", "units": 64}, {"type": "batch_norm"}, {"type": "shift"}, {"type": "sign", "quantizer": "approx_sign"},
+        {"type": "binary_dense", "units": 64}, {"type": "batch_norm"}, {"type": "shift"}, {"type": "sign", "quantizer": "approx_sign"},
+        {"type": "binary_dense", "units": 4}, {"type": "batch_norm"}""");
+  }
 }

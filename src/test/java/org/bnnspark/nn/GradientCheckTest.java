@@ -108,6 +108,13 @@ class GradientCheckTest {
   }
 
   @Test
+  void learnedShift() {
+    SplittableRandom rng = new SplittableRandom(8);
+    Shift shift = new Shift(6);
+    check(shift, random(rng, shift.paramCount(), 1), random(rng, N * 6, 1), true);
+  }
+
+  @Test
   void hardTanhAwayFromItsKinks() {
     SplittableRandom rng = new SplittableRandom(3);
     float[] x = random(rng, N * 8, 1);
