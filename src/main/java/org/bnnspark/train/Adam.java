@@ -21,6 +21,8 @@ public final class Adam implements Optimizer {
   private final float[] m;
   private final float[] v;
   private long t;
+  private float c1;
+  private float c2;
 
   public Adam(int size, boolean adamax, float beta1, float beta2, float epsilon) {
     this.adamax = adamax;
@@ -33,27 +35,35 @@ public final class Adam implements Optimizer {
 
   @Override
   public void step(float[] params, float[] grad, float lr) {
-    t++;
-    float c1 = (float) (1 - StrictMath.pow(beta1, t));
-    float c2 = (float) (1 - StrictMath.pow(beta2, t));
-    float b1 = beta1;
-    float b2 = beta2;
+    beginStep();
     for (int i = 0; i < params.length; i++) {
-      float g = grad[i];
-      float mi = b1 * m[i] + (1 - b1) * g;
-      m[i] = mi;
-      float denom;
-      if (adamax) {
-        float ui = Math.max(b2 * v[i], Math.abs(g));
-        v[i] = ui;
-        denom = ui + epsilon;
-      } else {
-        float vi = b2 * v[i] + (1 - b2) * g * g;
-        v[i] = vi;
-        denom = (float) Math.sqrt(vi / c2) + epsilon;
-      }
-      params[i] -= lr * (mi / c1) / denom;
+      update(params, grad, i, lr);
     }
+  }
+
+  /** Advances the step count (bias corrections); then {@link #update} each parameter of the step. */
+  void beginStep() {
+    t++;
+    c1 = (float) (1 - StrictMath.pow(beta1, t));
+    c2 = (float) (1 - StrictMath.pow(beta2, t));
+  }
+
+  /** The update of parameter {@code i}. */
+  void update(float[] params, float[] grad, int i, float lr) {
+    float g = grad[i];
+    float mi = beta1 * m[i] + (1 - beta1) * g;
+    m[i] = mi;
+    float denom;
+    if (adamax) {
+      float ui = Math.max(beta2 * v[i], Math.abs(g));
+      v[i] = ui;
+      denom = ui + epsilon;
+    } else {
+      float vi = beta2 * v[i] + (1 - beta2) * g * g;
+      v[i] = vi;
+      denom = (float) Math.sqrt(vi / c2) + epsilon;
+    }
+    params[i] -= lr * (mi / c1) / denom;
   }
 
   @Override

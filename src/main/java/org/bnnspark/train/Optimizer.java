@@ -15,6 +15,9 @@ public interface Optimizer {
 
   String name();
 
+  /** Adjusts freshly initialized parameters to what this optimizer works on (e.g. ±1 binary weights for Bop). */
+  default void initialize(float[] params) {}
+
   void writeState(DataOutputStream out) throws IOException;
 
   /** Reads state written by {@link #writeState} for the same number of parameters. */

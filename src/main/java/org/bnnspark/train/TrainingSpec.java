@@ -4,26 +4,30 @@ import java.io.Serializable;
 import java.util.List;
 import java.util.Set;
 import org.bnnspark.nn.ConfigNode;
+import org.bnnspark.nn.Layer;
+import org.bnnspark.nn.Network;
 
 /**
  * How to train: the {@code "training"} object of a configuration file.
  * <pre>
  *   "training": {
  *     "epochs": 5, "batch_size": 100, "seed": 42,
- *     "optimizer": {"type": "adam", "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8},   // or adamax, sgd (momentum, nesterov)
+ *     "optimizer": {"type": "adam", "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8},   // or adamax, sgd (momentum, nesterov),
+ *                  // or bop (threshold, adaptivity; Adam with beta1/beta2/epsilon for the real-valued parameters)
  *     "schedule":  {"type": "cosine", "lr": 0.01, "min": 0}                            // or constant, step (gamma, every), exponential (gamma)
  *   }
  * </pre>
  */
 public record TrainingSpec(int epochs, int batchSize, long seed, String optimizer, double beta1, double beta2,
-    double epsilon, double momentum, boolean nesterov, Schedule schedule) implements Serializable {
+    double epsilon, double momentum, boolean nesterov, double bopThreshold, double bopAdaptivity, Schedule schedule)
+    implements Serializable {
 
-  public static final List<String> OPTIMIZERS = List.of("sgd", "adam", "adamax");
+  public static final List<String> OPTIMIZERS = List.of("sgd", "adam", "adamax", "bop");
 
   public static TrainingSpec parse(ConfigNode c) {
     c.allowOnly(Set.of("epochs", "batch_size", "seed", "optimizer", "schedule"));
     ConfigNode o = c.objectOrEmpty("optimizer");
-    o.allowOnly(Set.of("type", "beta1", "beta2", "epsilon", "momentum", "nesterov"));
+    o.allowOnly(Set.of("type", "beta1", "beta2", "epsilon", "momentum", "nesterov", "threshold", "adaptivity"));
     String type = o.string("type", "adam");
     if (!OPTIMIZERS.contains(type)) {
       throw o.error("unknown optimizer '" + type + "' (expected one of: " + String.join(", ", OPTIMIZERS) + ")");
@@ -38,26 +42,39 @@ public record TrainingSpec(int epochs, int batchSize, long seed, String optimize
         s.positiveInt("every", 1), s.number("min", 0, 0, 100));
     return new TrainingSpec(c.positiveInt("epochs", 5), c.positiveInt("batch_size", 100), c.longValue("seed", 42),
         type, o.number("beta1", 0.9, 0, 0.999999), o.number("beta2", 0.999, 0, 0.99999999), o.number("epsilon", 1e-8, 0, 1),
-        o.number("momentum", 0.9, 0, 0.9999), o.bool("nesterov", false), schedule);
+        o.number("momentum", 0.9, 0, 0.9999), o.bool("nesterov", false), o.number("threshold", 1e-8, 0, 1),
+        o.number("adaptivity", 1e-4, 1e-9, 1), schedule);
   }
 
   public TrainingSpec withEpochs(int e) {
-    return new TrainingSpec(e, batchSize, seed, optimizer, beta1, beta2, epsilon, momentum, nesterov, schedule);
+    return new TrainingSpec(e, batchSize, seed, optimizer, beta1, beta2, epsilon, momentum, nesterov, bopThreshold,
+        bopAdaptivity, schedule);
   }
 
   public TrainingSpec withBatchSize(int b) {
-    return new TrainingSpec(epochs, b, seed, optimizer, beta1, beta2, epsilon, momentum, nesterov, schedule);
+    return new TrainingSpec(epochs, b, seed, optimizer, beta1, beta2, epsilon, momentum, nesterov, bopThreshold,
+        bopAdaptivity, schedule);
   }
 
   public TrainingSpec withSeed(long s) {
-    return new TrainingSpec(epochs, batchSize, s, optimizer, beta1, beta2, epsilon, momentum, nesterov, schedule);
+    return new TrainingSpec(epochs, batchSize, s, optimizer, beta1, beta2, epsilon, momentum, nesterov, bopThreshold,
+        bopAdaptivity, schedule);
   }
 
-  public Optimizer newOptimizer(int size) {
+  public Optimizer newOptimizer(Network network) {
+    int size = network.paramCount();
     return switch (optimizer) {
       case "sgd" -> new Sgd(size, (float) momentum, nesterov);
       case "adam" -> new Adam(size, false, (float) beta1, (float) beta2, (float) epsilon);
       case "adamax" -> new Adam(size, true, (float) beta1, (float) beta2, (float) epsilon);
+      case "bop" -> {
+        boolean[] binary = new boolean[size];
+        for (Layer layer : network.layers()) {
+          java.util.Arrays.fill(binary, layer.binaryWeightOffset(), layer.binaryWeightOffset() + layer.binaryWeightCount(), true);
+        }
+        yield new Bop(binary, (float) bopThreshold, (float) bopAdaptivity,
+            new Adam(size, false, (float) beta1, (float) beta2, (float) epsilon));
+      }
       default -> throw new IllegalStateException(optimizer);
     };
   }

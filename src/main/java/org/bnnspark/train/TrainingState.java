@@ -31,7 +31,8 @@ public final class TrainingState {
     this.network = new Network(config.network());
     this.params = network.initParams(config.training().seed());
     this.state = network.initState();
-    this.optimizer = config.training().newOptimizer(network.paramCount());
+    this.optimizer = config.training().newOptimizer(network);
+    optimizer.initialize(params);
     this.epochStartSigns = network.binaryWeightSigns(params);
   }
 

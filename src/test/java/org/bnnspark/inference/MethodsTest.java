@@ -19,19 +19,19 @@ import org.junit.jupiter.api.Test;
  * bit, on the held-out rows.
  */
 class MethodsTest {
-  private static String training(double lr) {
-    return "\"training\": {\"epochs\": 10, \"batch_size\": 50, \"seed\": 11, \"optimizer\": {\"type\": \"adam\"}, "
+  private static String training(String optimizer, double lr) {
+    return "\"training\": {\"epochs\": 10, \"batch_size\": 50, \"seed\": 11, \"optimizer\": " + optimizer + ", "
         + "\"schedule\": {\"type\": \"cosine\", \"lr\": " + lr + "}}";
   }
 
   /** Trains {@code layers} (a JSON list body) with 2 partitions; returns held-out accuracy after checking packed == graph. */
   private static double trainAndCheck(String name, String layers) {
-    return trainAndCheck(name, layers, 0.01);
+    return trainAndCheck(name, layers, "{\"type\": \"adam\"}", 0.01);
   }
 
-  private static double trainAndCheck(String name, String layers, double lr) {
+  private static double trainAndCheck(String name, String layers, String optimizer, double lr) {
     String json = "{\"name\": \"" + name + "\", \"network\": {\"input_size\": 32, \"classes\": 4, \"layers\": [" + layers
-        + "]},\n" + training(lr) + "}";
+        + "]},\n" + training(optimizer, lr) + "}";
     ModelConfig config = ModelConfig.parse(json, name);
     RowBlock all = SyntheticData.prototypes(2500, 32, 4, 0.15, 5);
     RowBlock train = SyntheticData.slice(all, 0, 2000);
@@ -77,7 +77,7 @@ class MethodsTest {
     trainAndCheck("binaryconnect-stoch", """
         {"type": "binary_dense", "units": 64, "kernel_quantizer": "stochastic_sign"}, {"type": "batch_norm"}, {"type": "relu"},
         {"type": "binary_dense", "units": 64, "kernel_quantizer": "stochastic_sign"}, {"type": "batch_norm"}, {"type": "relu"},
-        {"type": "binary_dense", "units": 4, "kernel_quantizer": "stochastic_sign"}, {"type": "batch_norm"}""", 0.03);
+        {"type": "binary_dense", "units": 4, "kernel_quantizer": "stochastic_sign"}, {"type": "batch_norm"}""", "{\"type\": \"adam\"}", 0.03);
   }
 
   @Test
@@ -101,5 +101,14 @@ class MethodsTest {
         {"type": "binary_dense", "units": 64}, {"type": "batch_norm"}, {"type": "shift"}, {"type": "sign", "quantizer": "approx_sign"},
         {"type": "binary_dense", "units": 64}, {"type": "batch_norm"}, {"type": "shift"}, {"type": "sign", "quantizer": "approx_sign"},
         {"type": "binary_dense", "units": 4}, {"type": "batch_norm"}""");
+  }
+
+  @Test
+  void bopLatentFreeBinaryOptimizer() {
+    trainAndCheck("bop", """
+        {"type": "binary_dense", "units": 64}, {"type": "batch_norm"}, {"type": "sign"},
+        {"type": "binary_dense", "units": 64}, {"type": "batch_norm"}, {"type": "sign"},
+        {"type": "binary_dense", "units": 4}, {"type": "batch_norm"}""",
+        "{\"type\": \"bop\", \"threshold\": 1e-6, \"adaptivity\": 1e-3}", 0.01);
   }
 }

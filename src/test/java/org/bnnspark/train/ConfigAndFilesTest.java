@@ -2,6 +2,7 @@ package org.bnnspark.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -110,19 +111,61 @@ class ConfigAndFilesTest {
 
   @Test
   void optimizerStateRoundTrips() throws IOException {
+    org.bnnspark.nn.Network net = new TrainingState(TrainingTest.config()).network;
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(3);
+    float[] g1 = new float[net.paramCount()];
+    float[] g2 = new float[net.paramCount()];
+    for (int i = 0; i < g1.length; i++) {
+      g1[i] = (float) rng.nextGaussian();
+      g2[i] = (float) rng.nextGaussian();
+    }
     for (String opt : TrainingSpec.OPTIMIZERS) {
-      Optimizer a = new TrainingSpec(1, 1, 1, opt, 0.9, 0.999, 1e-8, 0.9, true, null).newOptimizer(3);
-      float[] p = {0.1f, -0.2f, 0.3f};
-      a.step(p, new float[] {1f, -2f, 0.5f}, 0.01f);
+      // Bop with τ = 0 and γ = 1 flips on every gradient that pushes against a weight: its state must carry over
+      TrainingSpec spec = new TrainingSpec(1, 1, 1, opt, 0.9, 0.999, 1e-8, 0.9, true, 0, 1, null);
+      Optimizer a = spec.newOptimizer(net);
+      float[] p = net.initParams(1);
+      a.initialize(p);
+      a.step(p, g1, 0.01f);
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       a.writeState(new java.io.DataOutputStream(bytes));
-      Optimizer b = new TrainingSpec(1, 1, 1, opt, 0.9, 0.999, 1e-8, 0.9, true, null).newOptimizer(3);
+      Optimizer b = spec.newOptimizer(net);
       b.readState(new java.io.DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
       float[] pa = p.clone();
       float[] pb = p.clone();
-      a.step(pa, new float[] {0.3f, 0.1f, -1f}, 0.01f);
-      b.step(pb, new float[] {0.3f, 0.1f, -1f}, 0.01f);
+      a.step(pa, g2, 0.01f);
+      b.step(pb, g2, 0.01f);
       assertArrayEquals(pa, pb, opt);
+      assertFalse(java.util.Arrays.equals(p, pa), opt + " changed nothing");
+    }
+  }
+
+  @Test
+  void bopKeepsBinaryWeightsAtPlusMinusOneAndFlipsWhereTheAverageGradientPushesAgainstThem() {
+    org.bnnspark.nn.Network net = new TrainingState(TrainingTest.config()).network;
+    TrainingSpec spec = new TrainingSpec(1, 1, 1, "bop", 0.9, 0.999, 1e-8, 0.9, false, 1e-3, 0.5, null);
+    Optimizer bop = spec.newOptimizer(net);
+    float[] p = net.initParams(1);
+    bop.initialize(p);
+    org.bnnspark.nn.Layer first = net.layers().get(0);
+    int off = first.binaryWeightOffset();
+    float[] g = new float[p.length];
+    for (int i = 0; i < 4; i++) {
+      g[off + i] = p[off + i] * 0.01f; // pushes against the weight (gradient descent would move it toward −w)
+    }
+    g[off + 4] = -p[off + 4] * 0.01f;  // agrees with the weight
+    g[off + 5] = p[off + 5] * 0.001f;  // against it, but |m| = 0.5·0.001 stays under τ
+    float[] before = p.clone();
+    bop.step(p, g, 0.01f);
+    for (int i = 0; i < 4; i++) {
+      assertEquals(-before[off + i], p[off + i], "flipped");
+    }
+    assertEquals(before[off + 4], p[off + 4]);
+    assertEquals(before[off + 5], p[off + 5]);
+    for (org.bnnspark.nn.Layer layer : net.layers()) {
+      for (int i = 0; i < layer.binaryWeightCount(); i++) {
+        float w = p[layer.binaryWeightOffset() + i];
+        assertTrue(w == 1f || w == -1f, "binary weight " + w);
+      }
     }
   }
 
