@@ -144,7 +144,7 @@ public final class PackedModel {
       if (first instanceof Dense dense) {
         linear = dense instanceof BinaryDense ? PackedStage.Linear.BINARY : PackedStage.Linear.REAL;
         weights = dense.inferenceWeights(params);
-        if (dense instanceof BinaryDense b && b.scaled()) {
+        if (dense instanceof BinaryDense b && b.scale() != BinaryDense.Scale.NONE) {
           ops.add(new PointwiseOp(PointwiseOp.Kind.SCALE, new float[][] {b.alpha(params)}));
         }
         float[] bias = dense.biasValues(params);

@@ -7,11 +7,17 @@ package org.bnnspark.nn;
  * gradient back as {@code dL/dW = dL/dW_b · Q'(W)} with the quantizer's pseudo-gradient
  * ({@code 1{|W| ≤ 1}} for {@code ste_sign}). Latent weights are clipped to [−1, 1] after every step.
  *
- * <p>With {@code scaled} (XNOR-Net, Rastegari et al. 2016) output j is {@code α_j · (x · sign(W_j))}
- * with {@code α_j = mean_i |W_ji|}, the scale that best approximates {@code W_j} by {@code α_j ·
- * sign(W_j)} in L2. The product is taken first and scaled after, so that with ±1 inputs it stays an
- * exact integer that the packed model scales the same way. Its gradient has both of the paper's
- * terms, exactly: {@code dL/dW_jk = α_j · dL/dz_jk · Q'(W_jk) + sign(W_jk)/in · Σ_r dL/dy_rj · z_rj}.
+ * <p>With a {@link Scale} other than {@code NONE}, output j is {@code α_j · (x · sign(W_j))}:
+ * <ul>
+ *   <li>{@code MEAN_ABS} (XNOR-Net, Rastegari et al. 2016): {@code α_j = mean_i |W_ji|}, the scale that
+ *       best approximates {@code W_j} by {@code α_j · sign(W_j)} in L2; its gradient has both of the
+ *       paper's terms, exactly: {@code dL/dW_jk = α_j · dL/dz_jk · Q'(W_jk) + sign(W_jk)/in · Σ_r dL/dy_rj · z_rj};</li>
+ *   <li>{@code LEARNED} (XNOR-Net++, Bulat &amp; Tzimiropoulos 2019): {@code α_j} is a parameter of its
+ *       own, trained by back-propagation ({@code dL/dα_j = Σ_r dL/dy_rj · z_rj}), initialized to
+ *       {@code mean |W_j|} of the initial weights — the per-output-channel shape of the paper.</li>
+ * </ul>
+ * The product is taken first and scaled after, so that with ±1 inputs it stays an exact integer that
+ * the packed model scales the same way.
  *
  * <p>The input is whatever the previous layer produced: real values for a first layer, or ±1 when
  * a {@link SignActivation} precedes it (then {@code x · W_bᵀ} is an exact integer, which the packed
@@ -19,7 +25,7 @@ package org.bnnspark.nn;
  */
 public final class BinaryDense extends Dense {
   private final Quantizer kernelQuantizer;
-  private final boolean scaled;
+  private final Scale scale;
   private float[] binarized;
   /** Scaled layers: α of the last forward, its unscaled products z, and the backward's dL/dz. */
   private float[] alpha;
@@ -28,26 +34,76 @@ public final class BinaryDense extends Dense {
   /** Whether every latent weight of the last forward lay in [−1, 1] (always, once clipped). */
   private boolean latentInsideClip;
 
-  public BinaryDense(int inSize, int outSize, boolean bias, Quantizer kernelQuantizer) {
-    this(inSize, outSize, bias, kernelQuantizer, false);
+  /** How a binary layer's outputs are scaled. */
+  public enum Scale {
+    NONE("none"), MEAN_ABS("mean_abs"), LEARNED("learned");
+
+    private final String configName;
+
+    Scale(String configName) {
+      this.configName = configName;
+    }
+
+    public String configName() {
+      return configName;
+    }
+
+    public static Scale byName(String name) {
+      for (Scale s : values()) {
+        if (s.configName.equals(name)) {
+          return s;
+        }
+      }
+      throw new IllegalArgumentException("expected one of none, mean_abs, learned, got '" + name + "'");
+    }
   }
 
-  public BinaryDense(int inSize, int outSize, boolean bias, Quantizer kernelQuantizer, boolean scaled) {
+  public BinaryDense(int inSize, int outSize, boolean bias, Quantizer kernelQuantizer) {
+    this(inSize, outSize, bias, kernelQuantizer, Scale.NONE);
+  }
+
+  public BinaryDense(int inSize, int outSize, boolean bias, Quantizer kernelQuantizer, Scale scale) {
     super(inSize, outSize, bias);
-    if (scaled && bias) {
+    if (scale != Scale.NONE && bias) {
       throw new IllegalArgumentException("a scaled binary layer takes no bias");
     }
     this.kernelQuantizer = kernelQuantizer;
-    this.scaled = scaled;
+    this.scale = scale;
   }
 
-  /** Whether outputs are scaled by α = mean |W| per output (XNOR-Net). */
-  public boolean scaled() {
-    return scaled;
+  public Scale scale() {
+    return scale;
   }
 
-  /** α_j = mean_i |W_ji| for every output j: the sum in double, rounded once (both graph and packed model call this). */
+  /** A learned scale is one parameter per output, after the weights. */
+  @Override
+  public int paramCount() {
+    return super.paramCount() + (scale == Scale.LEARNED ? outSize : 0);
+  }
+
+  private int scaleOffset() {
+    return paramOffset + weightCount();
+  }
+
+  @Override
+  public void initParams(float[] params, java.util.SplittableRandom rng) {
+    super.initParams(params, rng);
+    if (scale == Scale.LEARNED) {
+      System.arraycopy(meanAbs(params), 0, params, scaleOffset(), outSize);
+    }
+  }
+
+  /** The output scales α (NONE: null): computed from the weights or read from the parameters; the graph and the packed model both call this. */
   public float[] alpha(float[] params) {
+    return switch (scale) {
+      case NONE -> null;
+      case MEAN_ABS -> meanAbs(params);
+      case LEARNED -> java.util.Arrays.copyOfRange(params, scaleOffset(), scaleOffset() + outSize);
+    };
+  }
+
+  /** mean_i |W_ji| for every output j: the sum in double, rounded once. */
+  private float[] meanAbs(float[] params) {
     float[] a = new float[outSize];
     for (int j = 0; j < outSize; j++) {
       double sum = 0;
@@ -106,7 +162,7 @@ public final class BinaryDense extends Dense {
     }
     latentInsideClip = maxAbs <= 1f;
     super.forward(ctx, x, y, n);
-    if (scaled) {
+    if (scale != Scale.NONE) {
       alpha = alpha(p);
       if (products.length < n * outSize) {
         products = new float[n * outSize];
@@ -128,12 +184,12 @@ public final class BinaryDense extends Dense {
 
   @Override
   public void backward(Context ctx, float[] x, float[] y, float[] dy, float[] dx, int n) {
-    if (!scaled) {
+    if (scale == Scale.NONE) {
       super.backward(ctx, x, y, dy, dx, n);
       return;
     }
-    // y = α ⊙ z: dL/dz = α ⊙ dy goes through the product; dL/dα_j = Σ_r dy_rj z_rj reaches every
-    // weight of row j through d mean|W_j| / dW_jk = sign(W_jk) / in
+    // y = α ⊙ z: dL/dz = α ⊙ dy goes through the product; dL/dα_j = Σ_r dy_rj z_rj goes to the learned
+    // scale, or to every weight of row j through d mean|W_j| / dW_jk = sign(W_jk) / in
     if (dProducts.length < n * outSize) {
       dProducts = new float[n * outSize];
     }
@@ -146,6 +202,10 @@ public final class BinaryDense extends Dense {
       double dAlpha = 0;
       for (int r = 0; r < n; r++) {
         dAlpha += (double) dy[r * outSize + j] * products[r * outSize + j];
+      }
+      if (scale == Scale.LEARNED) {
+        g[scaleOffset() + j] += (float) dAlpha;
+        continue;
       }
       float perWeight = (float) (dAlpha / inSize);
       int row = paramOffset + j * inSize;
@@ -197,7 +257,7 @@ public final class BinaryDense extends Dense {
 
   @Override
   public String describe() {
-    return "BinaryDense(" + inSize + "→" + outSize + ", " + kernelQuantizer.configName() + (scaled ? ", α=mean|W|" : "")
+    return "BinaryDense(" + inSize + "→" + outSize + ", " + kernelQuantizer.configName() + (scale == Scale.NONE ? "" : ", scale " + scale.configName())
         + (bias ? ", bias" : "") + ")";
   }
 }

@@ -9,14 +9,15 @@ import java.util.Set;
  * <ul>
  *   <li>{@code {"type": "dense", "units": 512, "bias": true}} — real weights;</li>
  *   <li>{@code {"type": "binary_dense", "units": 512, "kernel_quantizer": "ste_sign", "bias": false}};
- *       {@code "scale": "mean_abs"} multiplies each output by α = mean |W| of its weights (XNOR-Net);</li>
+ *       {@code "scale": "mean_abs"} multiplies each output by α = mean |W| of its weights (XNOR-Net),
+ *       {@code "scale": "learned"} by a learned α per output (XNOR-Net++);</li>
  *   <li>{@code {"type": "batch_norm", "epsilon": 1e-5, "momentum": 0.1}};</li>
  *   <li>{@code {"type": "sign", "quantizer": "ste_sign"}} — binary activation with the STE;</li>
  *   <li>{@code {"type": "shift"}} — a learned per-feature shift (before a sign: ReActNet's RSign);</li>
  *   <li>{@code {"type": "hardtanh"}}, {@code {"type": "relu"}}.</li>
  * </ul>
  */
-public record LayerSpec(String type, int units, boolean bias, Quantizer quantizer, boolean scaled, float epsilon,
+public record LayerSpec(String type, int units, boolean bias, Quantizer quantizer, BinaryDense.Scale scale, float epsilon,
     float momentum)
     implements Serializable {
 
@@ -26,7 +27,7 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
   public Layer build(int in) {
     return switch (type) {
       case "dense" -> new Dense(in, units, bias);
-      case "binary_dense" -> new BinaryDense(in, units, bias, quantizer, scaled);
+      case "binary_dense" -> new BinaryDense(in, units, bias, quantizer, scale);
       case "batch_norm" -> new BatchNorm(in, epsilon, momentum);
       case "sign" -> new SignActivation(in, quantizer);
       case "shift" -> new Shift(in);
@@ -46,23 +47,25 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
     switch (type) {
       case "dense" -> {
         c.allowOnly(Set.of("type", "units", "bias"));
-        return new LayerSpec(type, c.positiveInt("units"), c.bool("bias", true), null, false, 0f, 0f);
+        return new LayerSpec(type, c.positiveInt("units"), c.bool("bias", true), null, null, 0f, 0f);
       }
       case "binary_dense" -> {
         c.allowOnly(Set.of("type", "units", "bias", "kernel_quantizer", "scale"));
-        String scale = c.string("scale", "none");
-        if (!scale.equals("none") && !scale.equals("mean_abs")) {
-          throw c.error("'scale': expected none or mean_abs, got '" + scale + "'");
+        BinaryDense.Scale scale;
+        try {
+          scale = BinaryDense.Scale.byName(c.string("scale", "none"));
+        } catch (IllegalArgumentException e) {
+          throw c.error("'scale': " + e.getMessage());
         }
         boolean bias = c.bool("bias", false);
-        if (bias && scale.equals("mean_abs")) {
-          throw c.error("'scale': mean_abs scales the product, so the layer takes no bias (a batch_norm after it shifts)");
+        if (bias && scale != BinaryDense.Scale.NONE) {
+          throw c.error("'scale': " + scale.configName() + " scales the product, so the layer takes no bias (a batch_norm after it shifts)");
         }
-        return new LayerSpec(type, c.positiveInt("units"), bias, quantizer(c, "kernel_quantizer"), scale.equals("mean_abs"), 0f, 0f);
+        return new LayerSpec(type, c.positiveInt("units"), bias, quantizer(c, "kernel_quantizer"), scale, 0f, 0f);
       }
       case "batch_norm" -> {
         c.allowOnly(Set.of("type", "epsilon", "momentum"));
-        return new LayerSpec(type, 0, false, null, false, (float) c.number("epsilon", 1e-5, 1e-12, 1),
+        return new LayerSpec(type, 0, false, null, null, (float) c.number("epsilon", 1e-5, 1e-12, 1),
             (float) c.number("momentum", 0.1, 0, 1));
       }
       case "sign" -> {
@@ -72,11 +75,11 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
           throw c.error("'quantizer': " + q.configName() + " binarizes weights (BinaryConnect); a sign activation takes "
               + Quantizer.STE_SIGN.configName() + " or " + Quantizer.APPROX_SIGN.configName());
         }
-        return new LayerSpec(type, 0, false, q, false, 0f, 0f);
+        return new LayerSpec(type, 0, false, q, null, 0f, 0f);
       }
       case "shift", "hardtanh", "relu" -> {
         c.allowOnly(Set.of("type"));
-        return new LayerSpec(type, 0, false, null, false, 0f, 0f);
+        return new LayerSpec(type, 0, false, null, null, 0f, 0f);
       }
       default -> throw c.error("unknown layer type '" + type + "' (expected one of: " + String.join(", ", TYPES) + ")");
     }

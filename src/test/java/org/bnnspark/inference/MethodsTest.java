@@ -111,4 +111,12 @@ class MethodsTest {
         {"type": "binary_dense", "units": 4}, {"type": "batch_norm"}""",
         "{\"type\": \"bop\", \"threshold\": 1e-6, \"adaptivity\": 1e-3}", 0.01);
   }
+
+  @Test
+  void xnorNetPlusPlusLearnedScales() {
+    trainAndCheck("xnor-net++", """
+        {"type": "binary_dense", "units": 64, "scale": "learned"}, {"type": "batch_norm"}, {"type": "sign"},
+        {"type": "binary_dense", "units": 64, "scale": "learned"}, {"type": "batch_norm"}, {"type": "sign"},
+        {"type": "binary_dense", "units": 4, "scale": "learned"}, {"type": "batch_norm"}""");
+  }
 }

@@ -171,16 +171,29 @@ class GradientCheckTest {
   }
 
   @Test
-  void scaledBinaryDenseHasBothXnorNetGradientTerms() {
+  void scaledBinaryDenseGradients() {
+    for (BinaryDense.Scale scale : new BinaryDense.Scale[] {BinaryDense.Scale.MEAN_ABS, BinaryDense.Scale.LEARNED}) {
+      checkScaled(scale);
+    }
+  }
+
+  /**
+   * Forward = α_j · (x · sign(W_j)); finite differences see every gradient term except the STE's
+   * through sign (signs do not flip under a small step): the α term of MEAN_ABS on the weights, the
+   * learned scale's own gradient for LEARNED. The STE term α_j Σ_r c_rj x_rk (on |w| ≤ 1) is added.
+   */
+  private static void checkScaled(BinaryDense.Scale scale) {
     SplittableRandom rng = new SplittableRandom(5);
     int in = 7;
     int out = 3;
-    BinaryDense bd = new BinaryDense(in, out, false, Quantizer.STE_SIGN, true);
-    float[] latent = random(rng, bd.paramCount(), 0.5);
-    for (int i = 0; i < latent.length; i++) { // keep every weight 2h away from 0 so finite differences never flip a sign
-      latent[i] = Math.copySign(Math.max(0.05f, Math.abs(latent[i])), latent[i]);
+    BinaryDense bd = new BinaryDense(in, out, false, Quantizer.STE_SIGN, scale);
+    float[] latent = new float[bd.paramCount()];
+    bd.initParams(latent, rng);
+    for (int i = 0; i < in * out; i++) { // keep every weight 2h away from 0 so finite differences never flip a sign
+      float w = (float) (rng.nextGaussian() * 0.5);
+      latent[i] = Math.copySign(Math.max(0.05f, Math.abs(w)), w);
     }
-    latent[1] = 1.4f; // outside [−1, 1]: only the α term reaches it
+    latent[1] = 1.4f; // outside [−1, 1]: the STE blocks it
     float[] x = random(rng, N * in, 1);
     float[] c = random(rng, N * out, 1);
     float[] grad = new float[latent.length];
@@ -188,24 +201,21 @@ class GradientCheckTest {
     Context ctx = Context.training(latent, new float[0], grad, new double[0]);
     bd.forward(ctx, x, y, N);
     float[] alpha = bd.alpha(latent);
-    for (int r = 0; r < N; r++) { // forward: α_j · (x · sign(W_j))
+    for (int r = 0; r < N; r++) {
       for (int j = 0; j < out; j++) {
         double z = 0;
         for (int i = 0; i < in; i++) {
           z += x[r * in + i] * BitPacking_sign(latent[j * in + i]);
         }
-        assertEquals(alpha[j] * z, y[r * out + j], 1e-5);
+        assertEquals(alpha[j] * z, y[r * out + j], 1e-5, scale + " forward");
       }
     }
     float[] dx = new float[x.length];
     bd.backward(ctx, x, y, c, dx, N);
 
     java.util.function.DoubleSupplier f = () -> objective(bd, latent, new float[0], x, c, true);
-    // dx is exact: y is linear in x
-    assertTrue(relError(toDouble(dx), centralDifferences(x, f)) < 1e-3);
-    // finite differences see only the α term (signs do not flip); the STE term is α_j Σ_r c_rj x_rk on |w| ≤ 1
-    double[] fd = centralDifferences(latent, f);
-    double[] expected = new double[latent.length];
+    assertTrue(relError(toDouble(dx), centralDifferences(x, f)) < 1e-3, scale + " dx");
+    double[] expected = centralDifferences(latent, f);
     for (int j = 0; j < out; j++) {
       for (int k = 0; k < in; k++) {
         double ste = 0;
@@ -213,11 +223,11 @@ class GradientCheckTest {
           ste += c[r * out + j] * x[r * in + k];
         }
         int w = j * in + k;
-        expected[w] = fd[w] + (Math.abs(latent[w]) <= 1 ? alpha[j] * ste : 0);
+        expected[w] += Math.abs(latent[w]) <= 1 ? alpha[j] * ste : 0;
       }
     }
     double err = relError(toDouble(grad), expected);
-    assertTrue(err < 1e-3, "scaled binary dense dW rel error " + err);
+    assertTrue(err < 1e-3, scale + " dparams rel error " + err);
   }
 
   private static float BitPacking_sign(float v) {

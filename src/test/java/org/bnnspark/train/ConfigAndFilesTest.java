@@ -55,7 +55,7 @@ class ConfigAndFilesTest {
     assertTrue(quant.getMessage().contains("unknown quantizer 'magic'"), quant.getMessage());
     ConfigException scale = assertThrows(ConfigException.class,
         () -> ModelConfig.parse(bnnWith("{\"type\": \"binary_dense\", \"units\": 3, \"scale\": \"max\"}"), "x.json"));
-    assertTrue(scale.getMessage().contains("network.layers[0]: 'scale': expected none or mean_abs, got 'max'"), scale.getMessage());
+    assertTrue(scale.getMessage().contains("network.layers[0]: 'scale': expected one of none, mean_abs, learned, got 'max'"), scale.getMessage());
     ConfigException scaleBias = assertThrows(ConfigException.class, () -> ModelConfig.parse(
         bnnWith("{\"type\": \"binary_dense\", \"units\": 3, \"scale\": \"mean_abs\", \"bias\": true}"), "x.json"));
     assertTrue(scaleBias.getMessage().contains("takes no bias"), scaleBias.getMessage());
