@@ -6,6 +6,7 @@ import org.bnnspark.bits.BitPacking;
 import org.bnnspark.nn.BatchNorm;
 import org.bnnspark.nn.BinaryDense;
 import org.bnnspark.nn.Dense;
+import org.bnnspark.nn.Dropout;
 import org.bnnspark.nn.HardTanh;
 import org.bnnspark.nn.Layer;
 import org.bnnspark.nn.Network;
@@ -131,7 +132,8 @@ public final class PackedModel {
    */
   public static PackedModel compile(Network network, float[] params, float[] state, String name, String sourceConfig) {
     NetworkSpec spec = network.spec();
-    List<Layer> layers = network.layers();
+    // dropout is the identity at inference: the packed model leaves it out
+    List<Layer> layers = network.layers().stream().filter(l -> !(l instanceof Dropout)).toList();
     List<PackedStage> stages = new ArrayList<>();
     Representation rep = spec.quantizedInput() ? Representation.LEVELS : Representation.FLOAT;
     int i = 0;

@@ -16,6 +16,8 @@ public abstract class Layer {
   protected final int outSize;
   int paramOffset;
   int stateOffset;
+  /** Index in the network (seeds per-layer random draws). */
+  int position;
 
   protected Layer(int inSize, int outSize) {
     this.inSize = inSize;

@@ -35,6 +35,7 @@ public final class Network {
       Layer layer = ls.build(width);
       layer.paramOffset = params;
       layer.stateOffset = state;
+      layer.position = built.size();
       params += layer.paramCount();
       state += layer.stateCount();
       width = layer.outSize();

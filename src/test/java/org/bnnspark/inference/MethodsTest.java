@@ -62,6 +62,15 @@ class MethodsTest {
   }
 
   @Test
+  void binaryNetWithDropoutLeavesItOutOfThePackedModel() {
+    trainAndCheck("binarynet-dropout", """
+        {"type": "dropout", "rate": 0.1},
+        {"type": "binary_dense", "units": 64}, {"type": "batch_norm"}, {"type": "sign"}, {"type": "dropout", "rate": 0.2},
+        {"type": "binary_dense", "units": 64}, {"type": "batch_norm"}, {"type": "sign"},
+        {"type": "binary_dense", "units": 4}, {"type": "batch_norm"}""");
+  }
+
+  @Test
   void binaryConnectDeterministicBinaryWeightsRealActivations() {
     trainAndCheck("binaryconnect-det", """
         {"type": "binary_dense", "units": 64}, {"type": "batch_norm"}, {"type": "relu"},

@@ -1,5 +1,6 @@
 package org.bnnspark.nn;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -105,6 +106,28 @@ class GradientCheckTest {
     float[] p = random(rng, bn.paramCount(), 1);
     check(bn, p, random(rng, N * 6, 2), true);
     check(bn, p, random(rng, N * 6, 2), false);
+  }
+
+  @Test
+  void dropoutDropsAboutItsRateInTrainingAndIsTheIdentityAtInference() {
+    SplittableRandom rng = new SplittableRandom(9);
+    Dropout d = new Dropout(6, 0.3f);
+    float[] x = random(rng, N * 6, 1);
+    check(d, new float[0], x, true); // the mask depends only on the pass's noise seed: finite differences see the same one
+    float[] y = new float[x.length];
+    d.forward(Context.inference(new float[0], new float[0]), x, y, N);
+    assertArrayEquals(x, y);
+    Dropout big = new Dropout(10_000, 0.3f);
+    float[] ones = new float[10_000];
+    java.util.Arrays.fill(ones, 1f);
+    float[] out = new float[10_000];
+    big.forward(Context.training(new float[0], new float[0], new float[0], new double[0], 42), ones, out, 1);
+    int zeros = 0;
+    for (float v : out) {
+      zeros += v == 0f ? 1 : 0;
+      assertTrue(v == 0f || Math.abs(v - 1 / 0.7f) < 1e-6, "kept values are scaled by 1/(1 − rate): " + v);
+    }
+    assertEquals(3000, zeros, 150, "dropped share");
   }
 
   @Test

@@ -39,7 +39,7 @@ class ConfigAndFilesTest {
   void badConfigurationsAreRefusedWithTheFieldNamed() {
     ConfigException unknown = assertThrows(ConfigException.class,
         () -> ModelConfig.parse(bnnWith("{\"type\": \"conv9d\", \"units\": 3}"), "x.json"));
-    assertEquals("x.json: network.layers[0]: unknown layer type 'conv9d' (expected one of: dense, binary_dense, batch_norm, sign, shift, hardtanh, relu)",
+    assertEquals("x.json: network.layers[0]: unknown layer type 'conv9d' (expected one of: dense, binary_dense, batch_norm, sign, shift, hardtanh, relu, dropout)",
         unknown.getMessage());
     ConfigException width = assertThrows(ConfigException.class,
         () -> ModelConfig.parse(bnnWith("{\"type\": \"dense\", \"units\": 0}"), "x.json"));
