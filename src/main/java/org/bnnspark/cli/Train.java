@@ -139,10 +139,11 @@ public final class Train {
         throw new DataFormatException(data + ": no training rows");
       }
       int steps = trainer.stepsPerEpoch(t);
-      System.out.printf(Locale.ROOT, "bnn-spark: %s on %s, %d rows in %d partitions, %d steps/epoch, %d epochs, batch %d; "
-              + "java %s, float kernel %s, binary kernel %s%n",
+      String kernels = "float kernel " + org.bnnspark.nn.FloatGemm.best().name() + ", binary kernel "
+          + org.bnnspark.bits.BinaryGemm.best().name();
+      System.out.printf(Locale.ROOT, "bnn-spark: %s on %s, %d rows in %d partitions, %d steps/epoch, %d epochs, batch %d; java %s, %s%n",
           config.name(), jsc.master(), trainer.rows(), partitions, steps, t.epochs(), t.batchSize(),
-          Runtime.version().feature(), org.bnnspark.nn.FloatGemm.best().name(), org.bnnspark.bits.BinaryGemm.best().name());
+          Runtime.version().feature(), kernels);
       System.out.print(state.network.summary());
       System.out.println("writing to " + out.root());
       Map<String, String> facts = new LinkedHashMap<>();
@@ -152,11 +153,9 @@ public final class Train {
       facts.put("Spark", jsc.master() + ", " + partitions + " partitions, " + steps + " steps/epoch of batch " + t.batchSize());
       facts.put("epochs", Integer.toString(t.epochs()));
       facts.put("output", out.root().toString());
-      facts.put("JVM", "Java " + Runtime.version() + ", float kernel " + org.bnnspark.nn.FloatGemm.best().name()
-          + ", binary kernel " + org.bnnspark.bits.BinaryGemm.best().name());
+      facts.put("JVM", "Java " + Runtime.version() + ", " + kernels);
       ModelConfig runConfig = config;
-      Runnable report = () -> write(() -> out.writeText(OutputDir.REPORT,
-          TrainingReport.html("bnn-spark training: " + runConfig.name(), facts, epochs, null, runConfig.text())));
+      Runnable report = () -> write(() -> writeReport(out, runConfig, facts, epochs, null));
       int keep = a.positiveInt("--keep-checkpoints", 2);
       Progress progress = a.has("--quiet") ? null : new Progress();
       OutputDir outDir = out;
@@ -205,8 +204,7 @@ public final class Train {
             v.packedAccuracy(), v.graphAccuracy(), v.agreeing, v.rows));
         testLine = String.format(Locale.ROOT, "test_accuracy=%.4f", v.packedAccuracy());
       }
-      out.writeText(OutputDir.REPORT, TrainingReport.html("bnn-spark training: " + config.name(), facts, epochs,
-          ModelSummary.describe(packed), config.text()));
+      writeReport(out, config, facts, epochs, ModelSummary.describe(packed));
       System.out.println("report written to " + out.path(OutputDir.REPORT));
       if (testLine != null) {
         System.out.println(testLine);
@@ -214,6 +212,13 @@ public final class Train {
     } finally {
       spark.stop();
     }
+  }
+
+  /** report.html: after every epoch without the model summary, at the end with it. */
+  private static void writeReport(OutputDir out, ModelConfig config, Map<String, String> facts, List<EpochMetrics> epochs,
+      String modelSummary) throws IOException {
+    out.writeText(OutputDir.REPORT,
+        TrainingReport.html("bnn-spark training: " + config.name(), facts, epochs, modelSummary, config.text()));
   }
 
   /** {@code base}, or the first of {@code base-2}, {@code base-3}… that does not exist yet. */

@@ -41,28 +41,29 @@ public final class Display {
   }
 
   public static void png(byte[] png) {
-    show("image/png", Base64.getEncoder().encodeToString(png), ".png");
+    show("image/png", png, ".png");
   }
 
   public static void html(String html) {
-    show("text/html", Base64.getEncoder().encodeToString(html.getBytes(java.nio.charset.StandardCharsets.UTF_8)), ".html");
+    show("text/html", html.getBytes(java.nio.charset.StandardCharsets.UTF_8), ".html");
   }
 
-  private static void show(String mime, String base64, String suffix) {
+  private static void show(String mime, byte[] content, String suffix) {
     if (Boolean.getBoolean(RUNNER_PROPERTY)) {
       System.out.flush();
-      System.out.println(MARKER + mime + " " + base64);
+      System.out.println(MARKER + mime + " " + Base64.getEncoder().encodeToString(content));
       System.out.flush();
       return;
     }
-    Object payload = mime.startsWith("image/") ? base64
-        : new String(Base64.getDecoder().decode(base64), java.nio.charset.StandardCharsets.UTF_8);
+    // a Jupyter kernel's DisplayData takes images as base64, text as itself
+    Object payload = mime.startsWith("image/") ? Base64.getEncoder().encodeToString(content)
+        : new String(content, java.nio.charset.StandardCharsets.UTF_8);
     if (kernelDisplay(mime, payload)) {
       return;
     }
     try {
       Path file = Files.createTempFile("bnn-display-", suffix);
-      Files.write(file, Base64.getDecoder().decode(base64));
+      Files.write(file, content);
       System.out.println("(" + mime + " written to " + file + ")");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
