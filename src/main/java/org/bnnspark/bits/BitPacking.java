@@ -84,4 +84,44 @@ public final class BitPacking {
     int tail = n & 63;
     return tail == 0 ? -1L : (1L << tail) - 1;
   }
+
+  /**
+   * Copies {@code count} bits starting at bit {@code srcBit} of {@code src} to bit {@code dstBit} of
+   * {@code dst} (bit {@code b} is bit {@code b & 63} of word {@code b >>> 6}); the other bits of
+   * {@code dst} keep their values. Unaligned runs move a word at a time: this is how a packed image's
+   * pixels (each {@code channels} bits) are gathered into bit-im2col rows.
+   */
+  public static void copyBits(long[] src, long srcBit, long[] dst, long dstBit, int count) {
+    transfer(src, srcBit, dst, dstBit, count, false);
+  }
+
+  /** Like {@link #copyBits} but ORs the bits into {@code dst} (the maximum of ±1 values). */
+  public static void orBits(long[] src, long srcBit, long[] dst, long dstBit, int count) {
+    transfer(src, srcBit, dst, dstBit, count, true);
+  }
+
+  private static void transfer(long[] src, long srcBit, long[] dst, long dstBit, int count, boolean or) {
+    while (count > 0) {
+      int shift = (int) (dstBit & 63);
+      int chunk = Math.min(count, 64 - shift);
+      long mask = (chunk == 64 ? -1L : (1L << chunk) - 1) << shift;
+      long v = (readBits(src, srcBit, chunk) << shift) & mask;
+      int w = (int) (dstBit >>> 6);
+      dst[w] = or ? dst[w] | v : (dst[w] & ~mask) | v;
+      srcBit += chunk;
+      dstBit += chunk;
+      count -= chunk;
+    }
+  }
+
+  /** The {@code count ≤ 64} bits starting at bit {@code bit} of {@code src}, in the low bits of the result. */
+  static long readBits(long[] src, long bit, int count) {
+    int w = (int) (bit >>> 6);
+    int shift = (int) (bit & 63);
+    long v = src[w] >>> shift;
+    if (shift != 0 && shift + count > 64) {
+      v |= src[w + 1] << (64 - shift);
+    }
+    return count == 64 ? v : v & ((1L << count) - 1);
+  }
 }

@@ -33,22 +33,24 @@ public final class ModelSummary {
   /** {binary weights, float params, thresholds, packed bytes, float32 bytes, binary MACs, 8×1-bit MACs, float MACs}. */
   private static long[] row(PackedModel m, int s) {
     PackedStage st = m.stages().get(s);
-    long weights = st.linear() == PackedStage.Linear.NONE ? 0 : (long) st.in() * st.out();
+    long weights = st.linear() == PackedStage.Linear.NONE ? 0 : (long) st.patch() * st.features();
+    // a convolution applies each weight once per output position
+    long macs = st.conv() == null ? weights : weights * st.conv().positions();
     long binary = st.linear() == PackedStage.Linear.BINARY ? weights : 0;
     long floats = st.linear() == PackedStage.Linear.REAL ? weights : 0;
     for (PointwiseOp op : st.ops()) {
       floats += op.parameterCount();
     }
-    long thresholds = st.folded() ? st.out() : 0;
+    long thresholds = st.folded() ? st.features() : 0;
     // packed: weight rows padded to whole words, a 4-byte threshold and a 1-byte direction per neuron
     long packedBytes = (st.binaryWeights() == null ? 0 : 8L * st.binaryWeights().length) + 4 * floats + 5 * thresholds;
     // the training graph stores every weight as float32, and a folded stage's BN as 4 floats per neuron
-    long float32Bytes = 4 * (weights + (st.folded() ? 4L * st.out() : 0)) + 4 * (floats - (st.linear() == PackedStage.Linear.REAL ? weights : 0));
+    long float32Bytes = 4 * (weights + (st.folded() ? 4L * st.features() : 0)) + 4 * (floats - (st.linear() == PackedStage.Linear.REAL ? weights : 0));
     Representation input = m.stageInput(s);
-    boolean integer = st.linear() == PackedStage.Linear.BINARY && PackedModel.integerDotValue(input, st.in()) != null;
-    long binaryMacs = integer && input == Representation.BITS ? weights : 0;
-    long levelMacs = integer && input == Representation.LEVELS ? weights : 0;
-    long floatMacs = integer ? 0 : weights;
+    boolean integer = st.linear() == PackedStage.Linear.BINARY && PackedModel.integerDotValue(input, st.conv() != null, st.patch()) != null;
+    long binaryMacs = integer && input == Representation.BITS ? macs : 0;
+    long levelMacs = integer && input == Representation.LEVELS ? macs : 0;
+    long floatMacs = integer ? 0 : macs;
     return new long[] {binary, floats, thresholds, packedBytes, float32Bytes, binaryMacs, levelMacs, floatMacs};
   }
 
@@ -58,13 +60,13 @@ public final class ModelSummary {
     sb.append(String.format(Locale.ROOT, "packed model '%s': %d inputs (%s), %d classes, %d stages%n", m.name(), m.inputSize(),
         m.quantizedInput() ? "8-bit levels of [" + m.inputLow() + ", " + m.inputHigh() + "]" : "float", m.classes(),
         m.stages().size()));
-    String head = "%-3s %-34s %-6s %12s %10s %8s %12s %12s %12s %12s %12s%n";
+    String head = "%-3s %-52s %-6s %12s %10s %8s %12s %12s %12s %12s %12s%n";
     sb.append(String.format(Locale.ROOT, head, "#", "stage", "input", "1-bit w", "float p", "thresh", "packed B",
         "float32 B", "1-bit MACs", "8x1 MACs", "float MACs"));
     for (int s = 0; s < m.stages().size(); s++) {
       PackedStage st = m.stages().get(s);
       long[] r = row(m, s);
-      sb.append(String.format(Locale.ROOT, "%-3d %-34s %-6s %12d %10d %8d %12d %12d %12d %12d %12d%n", s, describe(st),
+      sb.append(String.format(Locale.ROOT, "%-3d %-52s %-6s %12d %10d %8d %12d %12d %12d %12d %12d%n", s, describe(st),
           m.stageInput(s).name().toLowerCase(Locale.ROOT), r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]));
     }
     Totals t = totals(m);
@@ -76,11 +78,13 @@ public final class ModelSummary {
   }
 
   private static String describe(PackedStage st) {
+    String shapes = st.inShape() + "→" + st.outShape();
+    String window = st.conv() == null ? "" : " conv " + st.conv().kernel() + "×" + st.conv().kernel() + "/" + st.conv().stride();
     String linear = switch (st.linear()) {
-      case BINARY -> "binary " + st.in() + "→" + st.out();
-      case REAL -> "float " + st.in() + "→" + st.out();
-      case NONE -> "pointwise " + st.out();
-    };
+      case BINARY -> "binary" + window + " " + shapes;
+      case REAL -> "float" + window + " " + shapes;
+      case NONE -> "pointwise " + shapes;
+    } + (st.pool() == null ? "" : " · pool " + st.pool().size());
     String tail = st.folded() ? " · threshold → bits" : (st.ops().length > 0 ? " · " + java.util.Arrays.toString(st.ops()) : "")
         + (st.signOut() ? " · sign → bits" : "");
     return linear + tail;

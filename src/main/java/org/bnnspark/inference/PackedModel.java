@@ -5,13 +5,18 @@ import java.util.List;
 import org.bnnspark.bits.BitPacking;
 import org.bnnspark.nn.BatchNorm;
 import org.bnnspark.nn.BinaryDense;
+import org.bnnspark.nn.Conv2d;
+import org.bnnspark.nn.ConvGeometry;
 import org.bnnspark.nn.Dense;
 import org.bnnspark.nn.Dropout;
+import org.bnnspark.nn.Flatten;
 import org.bnnspark.nn.HardTanh;
 import org.bnnspark.nn.Layer;
+import org.bnnspark.nn.MaxPool2d;
 import org.bnnspark.nn.Network;
 import org.bnnspark.nn.NetworkSpec;
 import org.bnnspark.nn.Relu;
+import org.bnnspark.nn.Shape;
 import org.bnnspark.nn.Shift;
 import org.bnnspark.nn.SignActivation;
 
@@ -132,18 +137,20 @@ public final class PackedModel {
    */
   public static PackedModel compile(Network network, float[] params, float[] state, String name, String sourceConfig) {
     NetworkSpec spec = network.spec();
-    // dropout is the identity at inference: the packed model leaves it out
-    List<Layer> layers = network.layers().stream().filter(l -> !(l instanceof Dropout)).toList();
+    // dropout is the identity at inference and flatten only renames a channels-last row: the packed model leaves both out
+    List<Layer> layers = network.layers().stream().filter(l -> !(l instanceof Dropout) && !(l instanceof Flatten)).toList();
     List<PackedStage> stages = new ArrayList<>();
     Representation rep = spec.quantizedInput() ? Representation.LEVELS : Representation.FLOAT;
     int i = 0;
     while (i < layers.size()) {
       Layer first = layers.get(i);
-      int in = first.inSize();
       PackedStage.Linear linear = PackedStage.Linear.NONE;
+      ConvGeometry conv = null;
       float[] weights = null;
       List<PointwiseOp> ops = new ArrayList<>();
-      if (first instanceof Dense dense) {
+      Dense dense = first instanceof Conv2d c ? c.product() : first instanceof Dense d ? d : null;
+      if (dense != null) {
+        conv = first instanceof Conv2d c ? c.geometry() : null;
         linear = dense instanceof BinaryDense ? PackedStage.Linear.BINARY : PackedStage.Linear.REAL;
         weights = dense.inferenceWeights(params);
         if (dense instanceof BinaryDense b && b.scale() != BinaryDense.Scale.NONE) {
@@ -155,53 +162,70 @@ public final class PackedModel {
         }
         i++;
       }
+      PackedStage.Pool pool = null;
+      if (linear != PackedStage.Linear.NONE && ops.isEmpty() && i < layers.size() && layers.get(i) instanceof MaxPool2d mp) {
+        pool = new PackedStage.Pool(mp.pool(), mp.stride(), false); // pools the product, before the operations
+        i++;
+      }
       for (PointwiseOp op; i < layers.size() && (op = pointwise(layers.get(i), params, state)) != null; i++) {
         ops.add(op);
+      }
+      if (pool == null && i < layers.size() && layers.get(i) instanceof MaxPool2d mp) {
+        pool = new PackedStage.Pool(mp.pool(), mp.stride(), true);
+        i++;
       }
       boolean signOut = i < layers.size() && layers.get(i) instanceof SignActivation;
       if (signOut) {
         i++;
       }
-      if (linear == PackedStage.Linear.NONE && ops.isEmpty() && !signOut) {
+      if (signOut && pool == null && i < layers.size() && layers.get(i) instanceof MaxPool2d mp) {
+        pool = new PackedStage.Pool(mp.pool(), mp.stride(), true); // pools the bits: an OR
+        i++;
+      }
+      if (linear == PackedStage.Linear.NONE && ops.isEmpty() && !signOut && pool == null) {
         throw new IllegalArgumentException("cannot compile layer " + first.describe() + " into a packed model");
       }
-      int out = i > 0 ? layers.get(i - 1).outSize() : in;
-      stages.add(stage(linear, in, out, weights, ops.toArray(PointwiseOp[]::new), signOut, rep));
+      Shape in = first.inShape();
+      Shape out = layers.get(i - 1).outShape();
+      stages.add(stage(linear, in, out, conv, pool, weights, ops.toArray(PointwiseOp[]::new), signOut, rep));
       rep = signOut ? Representation.BITS : Representation.FLOAT;
     }
     return new PackedModel(name, spec.inputSize(), spec.classes(), spec.inputLow(), spec.inputHigh(), stages, sourceConfig);
   }
 
-  private static PackedStage stage(PackedStage.Linear linear, int in, int out, float[] weights, PointwiseOp[] ops,
-      boolean signOut, Representation input) {
-    if (linear == PackedStage.Linear.REAL) {
-      return new PackedStage(linear, in, out, null, weights, null, null, ops, signOut);
+  private static PackedStage stage(PackedStage.Linear linear, Shape in, Shape out, ConvGeometry conv, PackedStage.Pool pool,
+      float[] weights, PointwiseOp[] ops, boolean signOut, Representation input) {
+    if (linear != PackedStage.Linear.BINARY) {
+      return new PackedStage(linear, in, out, conv, pool, null, weights, null, null, ops, signOut);
     }
-    if (linear == PackedStage.Linear.NONE) {
-      return new PackedStage(linear, in, out, null, null, null, null, ops, signOut);
-    }
-    long[] packed = BitPacking.packRows(weights, out, in);
-    Thresholds.DotValue value = integerDotValue(input, in);
+    int features = out.channels();
+    int patch = conv != null ? conv.patchSize() : in.size();
+    long[] packed = BitPacking.packRows(weights, features, patch);
+    Thresholds.DotValue value = integerDotValue(input, conv != null, patch);
     if (!signOut || value == null) {
-      return new PackedStage(linear, in, out, packed, null, null, null, ops, signOut);
+      return new PackedStage(linear, in, out, conv, pool, packed, null, null, null, ops, signOut);
     }
-    int[] threshold = new int[out];
-    boolean[] flip = new boolean[out];
-    Thresholds.fold(ops, out, maxIntegerDot(input, in), value, threshold, flip);
-    return new PackedStage(linear, in, out, packed, null, threshold, flip, new PointwiseOp[0], true);
+    int[] threshold = new int[features];
+    boolean[] flip = new boolean[features];
+    Thresholds.fold(ops, features, maxIntegerDot(input, patch), value, threshold, flip);
+    return new PackedStage(linear, in, out, conv, pool, packed, null, threshold, flip, new PointwiseOp[0], true);
   }
 
-  /** How a binary stage's integer dot maps to the training graph's float, or null when it runs in float. */
-  static Thresholds.DotValue integerDotValue(Representation input, int in) {
+  /**
+   * How a binary stage's integer dot maps to the training graph's float, or null when it runs in
+   * float: on bits always; on input levels for a dense product (a convolution on levels runs the
+   * graph's float im2col, exact as well — first layers are small).
+   */
+  static Thresholds.DotValue integerDotValue(Representation input, boolean conv, int patch) {
     return switch (input) {
       case BITS -> d -> (float) d;
-      case LEVELS -> in <= MAX_EXACT_LEVEL_INPUTS ? d -> d / (float) NetworkSpec.INPUT_LEVELS : null;
+      case LEVELS -> !conv && patch <= MAX_EXACT_LEVEL_INPUTS ? d -> d / (float) NetworkSpec.INPUT_LEVELS : null;
       case FLOAT -> null;
     };
   }
 
-  static int maxIntegerDot(Representation input, int in) {
-    return input == Representation.LEVELS ? in * (NetworkSpec.INPUT_LEVELS - 1) : in;
+  static int maxIntegerDot(Representation input, int patch) {
+    return input == Representation.LEVELS ? patch * (NetworkSpec.INPUT_LEVELS - 1) : patch;
   }
 
   private static PointwiseOp pointwise(Layer layer, float[] params, float[] state) {

@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.CRC32;
 import org.bnnspark.bits.BitPacking;
+import org.bnnspark.nn.ConvGeometry;
+import org.bnnspark.nn.Shape;
 
 /**
  * The packed model file ({@code model.xnor}); the layout is specified in {@code docs/model-format.md}.
@@ -21,7 +23,8 @@ import org.bnnspark.bits.BitPacking;
  */
 public final class PackedModelFile {
   static final byte[] MAGIC = "BNNXNOR\u0000".getBytes(StandardCharsets.US_ASCII);
-  public static final int VERSION = 1;
+  /** Version 2 added shapes, convolutions and pooling; version 1 files (dense stages) are still read. */
+  public static final int VERSION = 2;
   private static final int MAX_FILE_BYTES = Integer.MAX_VALUE - 64;
   private static final int MAX_STAGES = 4096;
   private static final int MAX_TEXT_BYTES = 1 << 20;
@@ -58,8 +61,20 @@ public final class PackedModelFile {
       d.writeInt(m.stages().size());
       for (PackedStage s : m.stages()) {
         d.writeByte(s.linear().code);
-        d.writeInt(s.in());
-        d.writeInt(s.out());
+        writeShape(d, s.inShape());
+        writeShape(d, s.outShape());
+        d.writeByte(s.conv() != null ? 1 : 0);
+        if (s.conv() != null) {
+          d.writeInt(s.conv().kernel());
+          d.writeInt(s.conv().stride());
+          d.writeInt(s.conv().padding());
+        }
+        d.writeByte(s.pool() != null ? 1 : 0);
+        if (s.pool() != null) {
+          d.writeInt(s.pool().size());
+          d.writeInt(s.pool().stride());
+          d.writeByte(s.pool().afterOps() ? 1 : 0);
+        }
         d.writeByte(s.signOut() ? 1 : 0);
         if (s.linear() == PackedStage.Linear.BINARY) {
           for (long w : s.binaryWeights()) {
@@ -72,7 +87,7 @@ public final class PackedModelFile {
         }
         d.writeByte(s.folded() ? 1 : 0);
         if (s.folded()) {
-          for (int j = 0; j < s.out(); j++) {
+          for (int j = 0; j < s.features(); j++) {
             d.writeInt(s.threshold()[j]);
             d.writeByte(s.flip()[j] ? 1 : 0);
           }
@@ -119,7 +134,7 @@ public final class PackedModelFile {
     ByteBuffer b = ByteBuffer.wrap(all, 0, all.length - 8);
     b.position(MAGIC.length);
     int version = b.getInt();
-    if (version != VERSION) {
+    if (version != VERSION && version != 1) {
       throw new IOException(source + ": packed model format version " + version + " is not supported (this build reads "
           + VERSION + ")");
     }
@@ -129,7 +144,7 @@ public final class PackedModelFile {
       throw new IOException(source + ": checksum mismatch (the file is truncated or corrupt)");
     }
     try {
-      return readBody(b, source);
+      return readBody(b, source, version);
     } catch (BufferUnderflowException e) {
       throw new IOException(source + ": truncated packed model", e);
     } catch (IllegalArgumentException e) {
@@ -137,7 +152,7 @@ public final class PackedModelFile {
     }
   }
 
-  private static PackedModel readBody(ByteBuffer b, String source) throws IOException {
+  private static PackedModel readBody(ByteBuffer b, String source, int version) throws IOException {
     String name = readText(b, source, "name");
     int inputSize = positive(b.getInt(), source, "input size");
     int classes = positive(b.getInt(), source, "class count");
@@ -161,19 +176,35 @@ public final class PackedModelFile {
     for (int s = 0; s < count; s++) {
       String where = source + ": stage " + s;
       PackedStage.Linear linear = PackedStage.Linear.byCode(b.get(), where);
-      int in = positive(b.getInt(), where, "input width");
-      int out = positive(b.getInt(), where, "output width");
+      Shape inShape;
+      Shape outShape;
+      ConvGeometry conv = null;
+      PackedStage.Pool pool = null;
+      if (version == 1) {
+        inShape = Shape.flat(positive(b.getInt(), where, "input width"));
+        outShape = Shape.flat(positive(b.getInt(), where, "output width"));
+      } else {
+        inShape = readShape(b, where, "input");
+        outShape = readShape(b, where, "output");
+        if (b.get() != 0) {
+          conv = new ConvGeometry(inShape, positive(b.getInt(), where, "kernel"), positive(b.getInt(), where, "stride"),
+              nonNegative(b.getInt(), where, "padding"));
+        }
+        if (b.get() != 0) {
+          pool = new PackedStage.Pool(positive(b.getInt(), where, "pool size"), positive(b.getInt(), where, "pool stride"), b.get() != 0);
+        }
+      }
       boolean signOut = b.get() != 0;
+      int features = outShape.channels();
+      int patch = conv != null ? conv.patchSize() : inShape.size();
       long[] binary = null;
       float[] real = null;
       if (linear == PackedStage.Linear.BINARY) {
-        binary = new long[checked(b, (long) out * BitPacking.words(in), 8, where)];
+        binary = new long[checked(b, (long) features * BitPacking.words(patch), 8, where)];
         b.asLongBuffer().get(binary);
         b.position(b.position() + 8 * binary.length);
       } else if (linear == PackedStage.Linear.REAL) {
-        real = floats(b, (long) out * in, where);
-      } else if (in != out) {
-        throw new IOException(where + ": a stage without weights must keep its width (" + in + " → " + out + ")");
+        real = floats(b, (long) features * patch, where);
       }
       int[] threshold = null;
       boolean[] flip = null;
@@ -182,9 +213,9 @@ public final class PackedModelFile {
         if (linear != PackedStage.Linear.BINARY || !signOut) {
           throw new IOException(where + ": thresholds only follow binary weights and end in a sign");
         }
-        threshold = new int[checked(b, out, 5, where)];
-        flip = new boolean[out];
-        for (int j = 0; j < out; j++) {
+        threshold = new int[checked(b, features, 5, where)];
+        flip = new boolean[features];
+        for (int j = 0; j < features; j++) {
           threshold[j] = b.getInt();
           flip[j] = b.get() != 0;
         }
@@ -199,18 +230,35 @@ public final class PackedModelFile {
           PointwiseOp.Kind kind = PointwiseOp.Kind.byCode(b.get(), where);
           float[][] arrays = new float[kind.arrayCount][];
           for (int a = 0; a < arrays.length; a++) {
-            arrays[a] = floats(b, out, where);
+            arrays[a] = floats(b, features, where);
           }
           ops[o] = new PointwiseOp(kind, arrays);
         }
       }
-      stages.add(new PackedStage(linear, in, out, binary, real, threshold, flip, ops, signOut));
+      stages.add(new PackedStage(linear, inShape, outShape, conv, pool, binary, real, threshold, flip, ops, signOut));
     }
     String config = readText(b, source, "source configuration");
     if (b.hasRemaining()) {
       throw new IOException(source + ": " + b.remaining() + " unexpected bytes after the model");
     }
     return new PackedModel(name, inputSize, classes, low, high, stages, config);
+  }
+
+  private static void writeShape(DataOutputStream d, Shape shape) throws IOException {
+    d.writeInt(shape.height());
+    d.writeInt(shape.width());
+    d.writeInt(shape.channels());
+  }
+
+  private static Shape readShape(ByteBuffer b, String where, String what) throws IOException {
+    Shape shape = new Shape(positive(b.getInt(), where, what + " height"), positive(b.getInt(), where, what + " width"),
+        positive(b.getInt(), where, what + " channels"));
+    positive((int) Math.min(Integer.MAX_VALUE, (long) shape.height() * shape.width() * shape.channels()), where, what + " size");
+    return shape;
+  }
+
+  private static int nonNegative(int v, String source, String what) throws IOException {
+    return v == 0 ? 0 : positive(v, source, what);
   }
 
   private static int positive(int v, String source, String what) throws IOException {

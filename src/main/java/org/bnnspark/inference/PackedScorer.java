@@ -1,28 +1,35 @@
 package org.bnnspark.inference;
 
+import java.util.Arrays;
 import java.util.List;
 import org.bnnspark.bits.BinaryGemm;
 import org.bnnspark.bits.BitPacking;
 import org.bnnspark.bits.LevelDots;
 import org.bnnspark.bits.SignThresholds;
 import org.bnnspark.inference.PackedModel.Representation;
+import org.bnnspark.nn.ConvGeometry;
 import org.bnnspark.nn.Dense;
+import org.bnnspark.nn.MaxPool2d;
 import org.bnnspark.nn.NetworkSpec;
+import org.bnnspark.nn.Shape;
 
 /**
  * Runs a {@link PackedModel} over batches of rows with reused buffers. Not thread-safe: one per
  * thread (the model itself is immutable and shared).
  *
  * <p>Per stage, the arithmetic follows the input representation (see {@link PackedStage}): packed
- * bits through {@link BinaryGemm} (fused with the thresholds), 8-bit levels through exact integer
- * sums that skip zero levels, floats through the training graph's own product {@link
- * Dense#product}.
+ * bits through {@link BinaryGemm} (fused with the thresholds for dense stages; a convolution first
+ * gathers its windows with bit-im2col), 8-bit levels through exact integer sums that skip zero
+ * levels, floats through the training graph's own im2col and product {@link Dense#product}.
+ *
+ * <p>Packed images are stored like flat rows: example r's {@code height·width·channels} bits are one
+ * contiguous bit run of {@code words(size)} longs, pixel by pixel, channels innermost.
  */
 public final class PackedScorer {
   private final PackedModel model;
   private final List<PackedStage> stages;
   private final BinaryGemm kernel = BinaryGemm.best();
-  /** Per stage: transposed float weights ({@code in × out}) for stages that run in float. */
+  /** Per stage: transposed float weights ({@code patch × features}) for stages that run in float. */
   private final float[][] floatWeightsT;
   private final LevelDots levelKernel = LevelDots.best();
   /** Per stage: the positive-weight mask transposed to {@code in × out} bytes, and the weights' column sums, for level inputs. */
@@ -30,12 +37,18 @@ public final class PackedScorer {
   private final int[][] levelColumnSums;
   /** Per folded stage: its thresholds in the packing kernel's form. */
   private final SignThresholds[] thresholds;
+  /**
+   * Per padded binary convolution on bits: {@code Σ w} over the padding taps of each output position
+   * and filter ({@code positions × features}). Bit-im2col fills padding taps with −1 (bit 0), which
+   * adds {@code −Σ w} over them to the XNOR count; the training graph's zero padding adds nothing.
+   */
+  private final int[][] paddingCorrection;
 
   /** How a stage runs: fixed by its product and its input representation, so decided once. */
   private enum Path {
-    /** Binary weights on packed bits: XNOR-popcount. */
+    /** Binary weights on packed bits: XNOR-popcount (after bit-im2col for a convolution). */
     XNOR,
-    /** Binary weights on 8-bit input levels: exact integer sums. */
+    /** Binary dense weights on 8-bit input levels: exact integer sums. */
     LEVELS,
     /** Everything else: the training graph's float arithmetic. */
     FLOAT
@@ -44,11 +57,20 @@ public final class PackedScorer {
   private final Path[] paths;
 
   private int capacity;
+  /** Per stage: packed output (and, when it pools its bits, the packed output before pooling). */
   private long[][] bitsOut;
+  private long[][] bitsBeforePool;
+  /** Per stage: float output, and the product before pooling. */
   private float[][] floatsOut;
+  private float[][] floatsBeforePool;
+  /** Per bit-im2col stage: its window rows. */
+  private long[][] windowBits;
+  private float[] windowFloats = new float[0];
   private int[] levels = new int[0];
   private int[] dots = new int[0];
+  private int[] pooledDots = new int[0];
   private float[] unpacked = new float[0];
+  private long[] rowBits = new long[0];
   private int[] scratch = new int[0];
 
   PackedScorer(PackedModel model) {
@@ -59,6 +81,7 @@ public final class PackedScorer {
     levelMasksT = new byte[count][];
     levelColumnSums = new int[count][];
     thresholds = new SignThresholds[count];
+    paddingCorrection = new int[count][];
     paths = new Path[count];
     for (int s = 0; s < count; s++) {
       PackedStage st = stages.get(s);
@@ -68,10 +91,12 @@ public final class PackedScorer {
       }
       if (paths[s] == Path.LEVELS) {
         prepareLevelWeights(s, st);
+      } else if (paths[s] == Path.XNOR && st.conv() != null && st.conv().padding() > 0) {
+        paddingCorrection[s] = paddingCorrection(st);
       } else if (paths[s] == Path.FLOAT && st.linear() != PackedStage.Linear.NONE) {
-        float[] w = st.linear() == PackedStage.Linear.REAL ? st.realWeights() : unpackRows(st.binaryWeights(), st.out(), st.in());
+        float[] w = st.linear() == PackedStage.Linear.REAL ? st.realWeights() : unpackRows(st.binaryWeights(), st.features(), st.patch());
         floatWeightsT[s] = new float[w.length];
-        Dense.transpose(w, 0, st.out(), st.in(), floatWeightsT[s]);
+        Dense.transpose(w, 0, st.features(), st.patch(), floatWeightsT[s]);
       }
     }
   }
@@ -81,7 +106,7 @@ public final class PackedScorer {
   }
 
   private static Path path(PackedStage st, Representation input) {
-    if (st.linear() != PackedStage.Linear.BINARY || PackedModel.integerDotValue(input, st.in()) == null) {
+    if (st.linear() != PackedStage.Linear.BINARY || PackedModel.integerDotValue(input, st.conv() != null, st.patch()) == null) {
       return Path.FLOAT;
     }
     return input == Representation.BITS ? Path.XNOR : Path.LEVELS;
@@ -89,7 +114,7 @@ public final class PackedScorer {
 
   private void prepareLevelWeights(int s, PackedStage st) {
     int in = st.in();
-    int out = st.out();
+    int out = st.features();
     int words = BitPacking.words(in);
     byte[] mask = new byte[in * out];
     int[] sums = new int[out];
@@ -102,6 +127,31 @@ public final class PackedScorer {
     }
     levelMasksT[s] = mask;
     levelColumnSums[s] = sums;
+  }
+
+  private static int[] paddingCorrection(PackedStage st) {
+    ConvGeometry g = st.conv();
+    int f = st.features();
+    int c = g.input().channels();
+    int words = BitPacking.words(g.patchSize());
+    int[] correction = new int[g.positions() * f];
+    for (int oy = 0, p = 0; oy < g.outHeight(); oy++) {
+      for (int ox = 0; ox < g.outWidth(); ox++, p++) {
+        for (int ky = 0, tap = 0; ky < g.kernel(); ky++) {
+          for (int kx = 0; kx < g.kernel(); kx++, tap++) {
+            if (g.inside(g.inputRow(oy, ky), g.inputColumn(ox, kx))) {
+              continue;
+            }
+            for (int j = 0; j < f; j++) {
+              for (int k = 0; k < c; k++) {
+                correction[p * f + j] += BitPacking.bit(st.binaryWeights(), j * words, tap * c + k) ? 1 : -1;
+              }
+            }
+          }
+        }
+      }
+    }
+    return correction;
   }
 
   private static float[] unpackRows(long[] packed, int rows, int cols) {
@@ -119,21 +169,41 @@ public final class PackedScorer {
     }
     int count = stages.size();
     bitsOut = new long[count][];
+    bitsBeforePool = new long[count][];
     floatsOut = new float[count][];
+    floatsBeforePool = new float[count][];
+    windowBits = new long[count][];
     int widest = model.inputSize();
+    int windows = 0;
     for (int s = 0; s < count; s++) {
       PackedStage st = stages.get(s);
-      widest = Math.max(widest, Math.max(st.in(), st.out()));
+      int product = st.productShape().size();
+      widest = Math.max(widest, Math.max(st.in(), product));
       if (st.signOut()) {
         bitsOut[s] = new long[n * BitPacking.words(st.out())];
+        if (st.poolsOutput()) {
+          bitsBeforePool[s] = new long[n * BitPacking.words(product)];
+        }
       }
-      if (!st.signOut() || paths[s] == Path.FLOAT) { // a float stage computes its values before any sign
-        floatsOut[s] = new float[n * st.out()];
+      floatsOut[s] = new float[n * st.out()];
+      if (st.pool() != null) {
+        floatsBeforePool[s] = new float[n * product];
+      }
+      if (st.conv() != null) {
+        int rows = n * st.conv().positions();
+        if (paths[s] == Path.XNOR) {
+          windowBits[s] = new long[rows * BitPacking.words(st.patch())];
+        } else {
+          windows = Math.max(windows, rows * st.patch());
+        }
       }
     }
+    windowFloats = new float[windows];
     levels = new int[n * model.inputSize()];
     dots = new int[n * widest];
+    pooledDots = new int[n * widest];
     unpacked = new float[n * widest];
+    rowBits = new long[BitPacking.words(widest)];
     scratch = new int[Math.max(4096, 8 * widest)];
     capacity = n;
   }
@@ -154,55 +224,47 @@ public final class PackedScorer {
     long[] bits = null;
     for (int s = 0; s < stages.size(); s++) {
       PackedStage st = stages.get(s);
-      int in = st.in();
-      int out = st.out();
-      if (paths[s] == Path.XNOR) {
-        if (st.folded()) {
-          kernel.gemmThresholded(bits, 0, n, st.binaryWeights(), 0, out, BitPacking.words(in), in, thresholds[s], bitsOut[s], 0,
-              scratch);
+      if (paths[s] == Path.FLOAT) {
+        floats = floatStage(s, st, model.stageInput(s) == Representation.BITS ? unpack(bits, st.in(), n) : floats, n);
+        if (st.signOut()) {
           bits = bitsOut[s];
-          continue;
-        }
-        kernel.gemm(bits, 0, n, st.binaryWeights(), 0, out, BitPacking.words(in), in, dots, 0, out);
-        floats = dotsToFloats(st, n, 1f, floatsOut[s]);
-        continue;
-      }
-      if (paths[s] == Path.LEVELS) {
-        levelDots(s, n);
-        if (st.folded()) {
-          for (int r = 0; r < n; r++) {
-            thresholds[s].pack(dots, r * out, bitsOut[s], r * BitPacking.words(out));
-          }
-          bits = bitsOut[s];
-        } else {
-          floats = dotsToFloats(st, n, 1f / NetworkSpec.INPUT_LEVELS, floatsOut[s]);
         }
         continue;
       }
-      // float path: the training graph's own arithmetic
-      float[] input = floats;
-      if (model.stageInput(s) == Representation.BITS) {
-        for (int r = 0; r < n; r++) {
-          unpackInto(bits, r * BitPacking.words(in), in, unpacked, r * in);
-        }
-        input = unpacked;
-      }
-      float[] pre = floatsOut[s];
-      if (st.linear() == PackedStage.Linear.NONE) {
-        System.arraycopy(input, 0, pre, 0, n * in);
-      } else {
-        Dense.product(input, n, in, floatWeightsT[s], out, pre);
-      }
-      for (int r = 0; r < n; r++) {
-        for (int j = 0; j < out; j++) {
-          pre[r * out + j] = PointwiseOp.applyAll(st.ops(), j, pre[r * out + j]);
-        }
-      }
-      if (st.signOut()) {
-        BitPacking.packRows(pre, 0, n, out, bitsOut[s], 0);
+      if (paths[s] == Path.XNOR && st.folded() && st.conv() == null && st.pool() == null) {
+        // dense bits → bits: the product fused with the thresholds
+        int words = BitPacking.words(st.in());
+        kernel.gemmThresholded(bits, 0, n, st.binaryWeights(), 0, st.features(), words, st.in(), thresholds[s], bitsOut[s], 0, scratch);
         bits = bitsOut[s];
-      } else {
-        floats = pre;
+        continue;
+      }
+      int[] d = paths[s] == Path.XNOR ? xnorDots(s, st, bits, n) : levelDots(s, n);
+      int f = st.features();
+      if (st.poolsProduct()) {
+        poolDots(st.productShape(), st.pool(), d, pooledDots, n);
+        d = pooledDots;
+      }
+      if (st.folded()) { // integer dots → bits, per position
+        long[] out = st.poolsOutput() ? bitsBeforePool[s] : bitsOut[s];
+        Shape shape = st.poolsOutput() ? st.productShape() : st.outShape();
+        int positions = shape.positions();
+        long rowWords = BitPacking.words(shape.size());
+        for (int r = 0; r < n * positions; r++) {
+          thresholds[s].pack(d, r * f, rowBits, 0);
+          BitPacking.copyBits(rowBits, 0, out, (r / positions) * rowWords * 64 + (long) (r % positions) * f, f);
+        }
+        bits = finishBits(s, st, n);
+        continue;
+      }
+      float scale = paths[s] == Path.LEVELS ? 1f / NetworkSpec.INPUT_LEVELS : 1f;
+      Shape shape = st.poolsProduct() ? st.outShape() : st.productShape();
+      float[] y = st.poolsOutput() ? floatsBeforePool[s] : floatsOut[s];
+      for (int i = 0, end = n * shape.size(); i < end; i++) {
+        y[i] = PointwiseOp.applyAll(st.ops(), i % f, d[i] * scale);
+      }
+      floats = finishFloats(s, st, y, n);
+      if (st.signOut()) {
+        bits = bitsOut[s];
       }
     }
     int k = model.classes();
@@ -216,21 +278,164 @@ public final class PackedScorer {
     }
   }
 
+  /** The training graph's arithmetic: (im2col and) float product, pooling, operations, sign. */
+  private float[] floatStage(int s, PackedStage st, float[] input, int n) {
+    int f = st.features();
+    float[] pre = st.pool() != null ? floatsBeforePool[s] : floatsOut[s];
+    if (st.linear() == PackedStage.Linear.NONE) {
+      System.arraycopy(input, 0, pre, 0, n * st.in());
+    } else if (st.conv() != null) {
+      ConvGeometry g = st.conv();
+      g.im2col(input, n, windowFloats);
+      Dense.product(windowFloats, n * g.positions(), g.patchSize(), floatWeightsT[s], f, pre);
+    } else {
+      Dense.product(input, n, st.in(), floatWeightsT[s], f, pre);
+    }
+    float[] y = pre;
+    if (st.poolsProduct()) {
+      MaxPool2d.pool(st.productShape(), st.outShape(), st.pool().size(), st.pool().stride(), pre, floatsOut[s], null, n);
+      y = floatsOut[s];
+    }
+    Shape shape = st.poolsProduct() ? st.outShape() : st.productShape();
+    for (int i = 0, end = n * shape.size(); i < end; i++) {
+      y[i] = PointwiseOp.applyAll(st.ops(), i % f, y[i]);
+    }
+    return finishFloats(s, st, y, n);
+  }
+
+  /** After the operations: the sign (then pooling its bits) or pooling the floats. */
+  private float[] finishFloats(int s, PackedStage st, float[] y, int n) {
+    if (st.signOut()) {
+      Shape shape = st.poolsOutput() ? st.productShape() : st.outShape();
+      BitPacking.packRows(y, 0, n, shape.size(), st.poolsOutput() ? bitsBeforePool[s] : bitsOut[s], 0);
+      finishBits(s, st, n);
+      return y;
+    }
+    if (st.poolsOutput()) {
+      MaxPool2d.pool(st.productShape(), st.outShape(), st.pool().size(), st.pool().stride(), y, floatsOut[s], null, n);
+      return floatsOut[s];
+    }
+    return y;
+  }
+
+  /** Pools a stage's output bits when it pools after its sign (an OR over each window); returns the stage's bits. */
+  private long[] finishBits(int s, PackedStage st, int n) {
+    if (!st.poolsOutput()) {
+      return bitsOut[s];
+    }
+    Shape in = st.productShape();
+    Shape out = st.outShape();
+    PackedStage.Pool pool = st.pool();
+    int c = out.channels();
+    long inWords = BitPacking.words(in.size());
+    long outWords = BitPacking.words(out.size());
+    long[] src = bitsBeforePool[s];
+    long[] dst = bitsOut[s];
+    Arrays.fill(dst, 0, (int) (n * outWords), 0L);
+    for (int r = 0; r < n; r++) {
+      for (int oy = 0, p = 0; oy < out.height(); oy++) {
+        for (int ox = 0; ox < out.width(); ox++, p++) {
+          long to = r * outWords * 64 + (long) p * c;
+          for (int py = 0; py < pool.size(); py++) {
+            for (int px = 0; px < pool.size(); px++) {
+              int pixel = (oy * pool.stride() + py) * in.width() + ox * pool.stride() + px;
+              BitPacking.orBits(src, r * inWords * 64 + (long) pixel * c, dst, to, c);
+            }
+          }
+        }
+      }
+    }
+    return dst;
+  }
+
+  /** XNOR-popcount dots of a binary stage on bits ({@code n·positions × features}), padding-corrected for a convolution. */
+  private int[] xnorDots(int s, PackedStage st, long[] bits, int n) {
+    int f = st.features();
+    if (st.conv() == null) {
+      kernel.gemm(bits, 0, n, st.binaryWeights(), 0, f, BitPacking.words(st.in()), st.in(), dots, 0, f);
+      return dots;
+    }
+    ConvGeometry g = st.conv();
+    int words = BitPacking.words(g.patchSize());
+    int rows = n * g.positions();
+    bitIm2col(g, bits, n, windowBits[s]);
+    kernel.gemm(windowBits[s], 0, rows, st.binaryWeights(), 0, f, words, g.patchSize(), dots, 0, f);
+    int[] correction = paddingCorrection[s];
+    if (correction != null) {
+      int perImage = correction.length;
+      for (int i = 0, end = rows * f; i < end; i++) {
+        dots[i] += correction[i % perImage];
+      }
+    }
+    return dots;
+  }
+
+  /**
+   * The packed counterpart of {@link ConvGeometry#im2col}: window row {@code r·positions + p} holds
+   * the window's pixels' channel bits in the same order; padding taps are bit 0 (−1), which the
+   * padding correction removes again.
+   */
+  static void bitIm2col(ConvGeometry g, long[] bits, int n, long[] cols) {
+    Shape in = g.input();
+    int c = in.channels();
+    long inWords = BitPacking.words(in.size());
+    int words = BitPacking.words(g.patchSize());
+    Arrays.fill(cols, 0, n * g.positions() * words, 0L);
+    for (int r = 0, row = 0; r < n; r++) {
+      long image = r * inWords * 64;
+      for (int oy = 0; oy < g.outHeight(); oy++) {
+        for (int ox = 0; ox < g.outWidth(); ox++, row++) {
+          long dst = (long) row * words * 64;
+          for (int ky = 0; ky < g.kernel(); ky++) {
+            int iy = g.inputRow(oy, ky);
+            for (int kx = 0; kx < g.kernel(); kx++, dst += c) {
+              int ix = g.inputColumn(ox, kx);
+              if (g.inside(iy, ix)) {
+                BitPacking.copyBits(bits, image + (long) (iy * in.width() + ix) * c, cols, dst, c);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** Max pooling of integer dots laid out as {@code n} images of shape {@code in}. */
+  private static void poolDots(Shape in, PackedStage.Pool pool, int[] d, int[] out, int n) {
+    int c = in.channels();
+    int oh = (in.height() - pool.size()) / pool.stride() + 1;
+    int ow = (in.width() - pool.size()) / pool.stride() + 1;
+    int o = 0;
+    for (int r = 0; r < n; r++) {
+      int image = r * in.size();
+      for (int oy = 0; oy < oh; oy++) {
+        for (int ox = 0; ox < ow; ox++) {
+          for (int k = 0; k < c; k++, o++) {
+            int best = Integer.MIN_VALUE;
+            for (int py = 0; py < pool.size(); py++) {
+              for (int px = 0; px < pool.size(); px++) {
+                best = Math.max(best, d[image + ((oy * pool.stride() + py) * in.width() + ox * pool.stride() + px) * c + k]);
+              }
+            }
+            out[o] = best;
+          }
+        }
+      }
+    }
+  }
+
+  private float[] unpack(long[] bits, int count, int n) {
+    int words = BitPacking.words(count);
+    for (int r = 0; r < n; r++) {
+      unpackInto(bits, r * words, count, unpacked, r * count);
+    }
+    return unpacked;
+  }
+
   private static void unpackInto(long[] bits, int off, int count, float[] dst, int dOff) {
     for (int i = 0; i < count; i++) {
       dst[dOff + i] = BitPacking.bit(bits, off, i) ? 1f : -1f;
     }
-  }
-
-  /** The float value of each integer dot ({@code dot · scale}, exact) through the stage's operations. */
-  private float[] dotsToFloats(PackedStage st, int n, float scale, float[] y) {
-    int out = st.out();
-    for (int r = 0; r < n; r++) {
-      for (int j = 0; j < out; j++) {
-        y[r * out + j] = PointwiseOp.applyAll(st.ops(), j, dots[r * out + j] * scale);
-      }
-    }
-    return y;
   }
 
   /**
@@ -238,10 +443,10 @@ public final class PackedScorer {
    * {@code P_j} and level total {@code T} from the {@link LevelDots} kernel (which skips zero levels)
    * and the weights' column sums precomputed.
    */
-  private void levelDots(int s, int n) {
+  private int[] levelDots(int s, int n) {
     PackedStage st = stages.get(s);
     int in = st.in();
-    int out = st.out();
+    int out = st.features();
     byte[] mask = levelMasksT[s];
     int[] sums = levelColumnSums[s];
     for (int r = 0; r < n; r++) {
@@ -251,5 +456,6 @@ public final class PackedScorer {
         dots[base + j] = 2 * (2 * dots[base + j] - total) - (NetworkSpec.INPUT_LEVELS - 1) * sums[j];
       }
     }
+    return dots;
   }
 }

@@ -1,14 +1,19 @@
 package org.bnnspark.inference;
 
 import java.util.Arrays;
+import java.util.Objects;
+import org.bnnspark.nn.ConvGeometry;
+import org.bnnspark.nn.Shape;
 
 /**
- * One stage of a packed model: an optional linear product, then per-feature operations, then
- * optionally a sign. Which arithmetic runs depends on the stage's input representation:
+ * One stage of a packed model: an optional linear product (dense, or a convolution over a
+ * channels-last image), optional max pooling, per-feature operations, and optionally a sign.
+ * Which arithmetic runs depends on the stage's input representation:
  *
  * <ul>
- *   <li>binary weights on packed ±1 inputs → XNOR-popcount integer dots;</li>
- *   <li>binary weights on 8-bit input levels → exact integer dots {@code Σ (2q − 255)·w};</li>
+ *   <li>binary weights on packed ±1 inputs → XNOR-popcount integer dots (a convolution through
+ *       bit-im2col, with an exact correction for zero-padding taps);</li>
+ *   <li>binary dense weights on 8-bit input levels → exact integer dots {@code Σ (2q − 255)·w};</li>
  *   <li>anything on float inputs, or real weights → the training graph's own float product.</li>
  * </ul>
  *
@@ -16,18 +21,23 @@ import java.util.Arrays;
  * {@code flip} (output bit = {@code dot ≥ threshold}, or {@code ≤} where flipped) and {@code ops} is
  * empty: such a stage goes bits → popcount → compare → bits with no float at all.
  *
+ * <p>The per-feature arrays (thresholds, operations) have one entry per {@link #features() feature}:
+ * per output of a dense stage, per filter (channel) of a convolution.
+ *
  * @param linear which product the stage starts with
- * @param in input width
- * @param out output width
- * @param binaryWeights {@code out} packed rows of {@code in} ±1 weights (linear = BINARY), else null
- * @param realWeights {@code out × in} row-major float weights (linear = REAL), else null
- * @param threshold per-neuron integer thresholds of a folded stage, else null
- * @param flip per-neuron comparison direction of a folded stage, else null
+ * @param inShape the input, per example
+ * @param outShape the output, per example (after pooling)
+ * @param conv the convolution's window (linear ≠ NONE on an image), or null for a dense product or none
+ * @param pool max pooling, or null
+ * @param binaryWeights {@code features} packed rows of {@code patch} ±1 weights (linear = BINARY), else null
+ * @param realWeights {@code features × patch} row-major float weights (linear = REAL), else null
+ * @param threshold per-feature integer thresholds of a folded stage, else null
+ * @param flip per-feature comparison direction of a folded stage, else null
  * @param ops per-feature float operations (empty for a folded stage)
  * @param signOut whether the stage ends in a sign (its output is packed bits)
  */
-public record PackedStage(Linear linear, int in, int out, long[] binaryWeights, float[] realWeights, int[] threshold,
-    boolean[] flip, PointwiseOp[] ops, boolean signOut) {
+public record PackedStage(Linear linear, Shape inShape, Shape outShape, ConvGeometry conv, Pool pool, long[] binaryWeights,
+    float[] realWeights, int[] threshold, boolean[] flip, PointwiseOp[] ops, boolean signOut) {
 
   /** The product a stage starts with. */
   public enum Linear {
@@ -49,13 +59,91 @@ public record PackedStage(Linear linear, int in, int out, long[] binaryWeights, 
     }
   }
 
+  /**
+   * Max pooling over {@code size × size} windows with {@code stride}. Before the operations it pools
+   * the product; after them ({@code afterOps}) it pools the stage's output — on bits after a sign,
+   * where the maximum of ±1 values is an OR (and {@code sign(max v) = max sign(v)}, so a pool between
+   * the operations and the sign lands here too).
+   */
+  public record Pool(int size, int stride, boolean afterOps) {
+    public Pool {
+      if (size <= 0 || stride <= 0) {
+        throw new IllegalArgumentException("pool size and stride must be positive");
+      }
+    }
+
+    Shape apply(Shape in) {
+      if (in.height() < size || in.width() < size) {
+        throw new IllegalArgumentException("a " + size + "×" + size + " pool does not fit " + in);
+      }
+      return new Shape((in.height() - size) / stride + 1, (in.width() - size) / stride + 1, in.channels());
+    }
+  }
+
+  public PackedStage {
+    Objects.requireNonNull(linear);
+    if (conv != null && (linear == Linear.NONE || !conv.input().equals(inShape))) {
+      throw new IllegalArgumentException("a convolution needs weights and the stage's input shape");
+    }
+    Shape product = productShape(linear, inShape, conv, outShape.channels());
+    Shape pooled = pool == null ? product : pool.apply(product);
+    if (!pooled.equals(outShape)) {
+      throw new IllegalArgumentException("stage output " + outShape + " does not match its product " + product
+          + (pool == null ? "" : " pooled " + pool.size() + "×" + pool.size() + "/" + pool.stride()));
+    }
+    if (linear == Linear.NONE && !inShape.equals(product)) {
+      throw new IllegalArgumentException("a stage without weights must keep its shape (" + inShape + " → " + outShape + ")");
+    }
+  }
+
+  /** The shape of the product before pooling: the convolution's output, a dense layer's features, or the input. */
+  private static Shape productShape(Linear linear, Shape in, ConvGeometry conv, int features) {
+    if (conv != null) {
+      return new Shape(conv.outHeight(), conv.outWidth(), features);
+    }
+    return linear == Linear.NONE ? in : Shape.flat(features);
+  }
+
+  public Shape productShape() {
+    return productShape(linear, inShape, conv, outShape.channels());
+  }
+
+  /** Input values per example. */
+  public int in() {
+    return inShape.size();
+  }
+
+  /** Output values per example. */
+  public int out() {
+    return outShape.size();
+  }
+
+  /** Entries of the per-feature arrays: outputs of a dense stage, channels of an image. */
+  public int features() {
+    return outShape.channels();
+  }
+
+  /** Weights per feature (a filter's patch, or a dense row). */
+  public int patch() {
+    return conv != null ? conv.patchSize() : in();
+  }
+
   public boolean folded() {
     return threshold != null;
   }
 
+  public boolean poolsProduct() {
+    return pool != null && !pool.afterOps();
+  }
+
+  public boolean poolsOutput() {
+    return pool != null && pool.afterOps();
+  }
+
   @Override
   public boolean equals(Object o) {
-    return o instanceof PackedStage s && s.linear == linear && s.in == in && s.out == out
+    return o instanceof PackedStage s && s.linear == linear && s.inShape.equals(inShape) && s.outShape.equals(outShape)
+        && Objects.equals(s.conv, conv) && Objects.equals(s.pool, pool)
         && Arrays.equals(s.binaryWeights, binaryWeights) && Arrays.equals(s.realWeights, realWeights)
         && Arrays.equals(s.threshold, threshold) && Arrays.equals(s.flip, flip) && Arrays.equals(s.ops, ops)
         && s.signOut == signOut;
@@ -63,12 +151,13 @@ public record PackedStage(Linear linear, int in, int out, long[] binaryWeights, 
 
   @Override
   public int hashCode() {
-    return Arrays.hashCode(binaryWeights) * 31 + Arrays.hashCode(threshold) + in * 7 + out;
+    return Arrays.hashCode(binaryWeights) * 31 + Arrays.hashCode(threshold) + inShape.hashCode() * 7 + outShape.hashCode();
   }
 
   @Override
   public String toString() {
-    return "PackedStage(" + linear + " " + in + "→" + out + (folded() ? ", thresholds" : ", ops=" + Arrays.toString(ops))
-        + (signOut ? ", sign" : "") + ")";
+    return "PackedStage(" + linear + (conv != null ? " conv " + conv.kernel() + "×" + conv.kernel() + "/" + conv.stride() : "") + " "
+        + inShape + "→" + outShape + (pool != null ? ", pool " + pool.size() + (pool.afterOps() ? " after" : " before") : "")
+        + (folded() ? ", thresholds" : ", ops=" + Arrays.toString(ops)) + (signOut ? ", sign" : "") + ")";
   }
 }

@@ -16,6 +16,10 @@ package org.bnnspark.nn;
  * trainer, or the Spark driver after summing all partitions) then calls {@link #updateState}:
  * {@code running ← (1 − m)·running + m·(Σ n·stat / Σ n)}. Under data parallelism the batch
  * statistics are therefore per partition, and the running statistics their example-weighted mean.
+ *
+ * <p>On an image the features are its channels (spatial BatchNorm): the statistics of channel j run
+ * over all {@code n·height·width} values of the batch, as in every CNN framework; the recorded sums
+ * stay weighted by examples.
  */
 public final class BatchNorm extends Layer {
   private final float epsilon;
@@ -24,8 +28,15 @@ public final class BatchNorm extends Layer {
   private float[] invStd;
   private boolean lastForwardTrained;
 
+  private final int channels;
+
   public BatchNorm(int features, float epsilon, float momentum) {
-    super(features, features);
+    this(Shape.flat(features), epsilon, momentum);
+  }
+
+  public BatchNorm(Shape shape, float epsilon, float momentum) {
+    super(shape, shape);
+    this.channels = shape.channels();
     this.epsilon = epsilon;
     this.momentum = momentum;
   }
@@ -36,27 +47,28 @@ public final class BatchNorm extends Layer {
 
   @Override
   public int paramCount() {
-    return 2 * outSize;
+    return 2 * channels;
   }
 
   @Override
   public int stateCount() {
-    return 2 * outSize;
+    return 2 * channels;
   }
 
   @Override
   public void initParams(float[] params, java.util.SplittableRandom rng) {
-    java.util.Arrays.fill(params, paramOffset, paramOffset + outSize, 1f);
+    java.util.Arrays.fill(params, paramOffset, paramOffset + channels, 1f);
   }
 
   @Override
   public void initState(float[] state) {
-    java.util.Arrays.fill(state, stateOffset + outSize, stateOffset + 2 * outSize, 1f);
+    java.util.Arrays.fill(state, stateOffset + channels, stateOffset + 2 * channels, 1f);
   }
 
   @Override
-  public void forward(Context ctx, float[] x, float[] y, int n) {
-    int f = outSize;
+  public void forward(Context ctx, float[] x, float[] y, int examples) {
+    int f = channels;
+    int n = examples * inShape.positions(); // values per channel
     float[] p = ctx.params;
     int g = paramOffset;
     int b = paramOffset + f;
@@ -100,8 +112,8 @@ public final class BatchNorm extends Layer {
       var[j] /= n;
       invStd[j] = (float) (1.0 / Math.sqrt(var[j] + epsilon));
       if (ctx.statSums != null) {
-        ctx.statSums[stateOffset + j] += n * mean[j];
-        ctx.statSums[stateOffset + f + j] += n * var[j];
+        ctx.statSums[stateOffset + j] += examples * mean[j];
+        ctx.statSums[stateOffset + f + j] += examples * var[j];
       }
     }
     for (int r = 0; r < n; r++) {
@@ -130,7 +142,7 @@ public final class BatchNorm extends Layer {
 
   /** Inference-mode parameters per feature: {@code [mean, invStd, γ, β]}, each {@code features} long. */
   public float[][] inferenceParameters(float[] params, float[] state) {
-    int f = outSize;
+    int f = channels;
     float[] mean = java.util.Arrays.copyOfRange(state, stateOffset, stateOffset + f);
     float[] inv = new float[f];
     for (int j = 0; j < f; j++) {
@@ -141,8 +153,9 @@ public final class BatchNorm extends Layer {
   }
 
   @Override
-  public void backward(Context ctx, float[] x, float[] y, float[] dy, float[] dx, int n) {
-    int f = outSize;
+  public void backward(Context ctx, float[] x, float[] y, float[] dy, float[] dx, int examples) {
+    int f = channels;
+    int n = examples * inShape.positions();
     int g = paramOffset;
     int b = paramOffset + f;
     double[] sumDy = new double[f];
@@ -184,13 +197,13 @@ public final class BatchNorm extends Layer {
     if (count <= 0) {
       return;
     }
-    for (int i = stateOffset; i < stateOffset + 2 * outSize; i++) {
+    for (int i = stateOffset; i < stateOffset + 2 * channels; i++) {
       state[i] = (float) ((1 - momentum) * state[i] + momentum * (statSums[i] / count));
     }
   }
 
   @Override
   public String describe() {
-    return "BatchNorm(" + outSize + ")";
+    return "BatchNorm(" + (inShape.isFlat() ? outSize : channels + " channels of " + inShape) + ")";
   }
 }

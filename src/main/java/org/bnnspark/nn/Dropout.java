@@ -13,7 +13,11 @@ public final class Dropout extends Layer {
   private float[] mask = new float[0];
 
   public Dropout(int size, float rate) {
-    super(size, size);
+    this(Shape.flat(size), rate);
+  }
+
+  public Dropout(Shape shape, float rate) {
+    super(shape, shape);
     this.rate = rate;
   }
 

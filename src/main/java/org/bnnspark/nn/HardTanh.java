@@ -3,7 +3,11 @@ package org.bnnspark.nn;
 /** {@code y = clip(x, −1, 1)}; {@code dx = dy · 1{|x| ≤ 1}}. */
 public final class HardTanh extends Layer {
   public HardTanh(int size) {
-    super(size, size);
+    this(Shape.flat(size));
+  }
+
+  public HardTanh(Shape shape) {
+    super(shape, shape);
   }
 
   @Override

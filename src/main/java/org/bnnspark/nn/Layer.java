@@ -12,6 +12,8 @@ import java.util.SplittableRandom;
  * layers) serves one thread.
  */
 public abstract class Layer {
+  protected final Shape inShape;
+  protected final Shape outShape;
   protected final int inSize;
   protected final int outSize;
   int paramOffset;
@@ -19,9 +21,31 @@ public abstract class Layer {
   /** Index in the network (seeds per-layer random draws). */
   int position;
 
+  /** A layer on plain feature vectors. */
   protected Layer(int inSize, int outSize) {
-    this.inSize = inSize;
-    this.outSize = outSize;
+    this(Shape.flat(inSize), Shape.flat(outSize));
+  }
+
+  protected Layer(Shape inShape, Shape outShape) {
+    this.inShape = inShape;
+    this.outShape = outShape;
+    this.inSize = inShape.size();
+    this.outSize = outShape.size();
+  }
+
+  /** Places the layer in the network's flat arrays (a layer that delegates to another places it too). */
+  void place(int paramOffset, int stateOffset, int position) {
+    this.paramOffset = paramOffset;
+    this.stateOffset = stateOffset;
+    this.position = position;
+  }
+
+  public Shape inShape() {
+    return inShape;
+  }
+
+  public Shape outShape() {
+    return outShape;
   }
 
   public int inSize() {

@@ -15,20 +15,40 @@ import java.util.Set;
  *   <li>{@code {"type": "sign", "quantizer": "ste_sign"}} — binary activation with the STE;</li>
  *   <li>{@code {"type": "shift"}} — a learned per-feature shift (before a sign: ReActNet's RSign);</li>
  *   <li>{@code {"type": "hardtanh"}}, {@code {"type": "relu"}};</li>
- *   <li>{@code {"type": "dropout", "rate": 0.2}} — training only (identity at inference).</li>
+ *   <li>{@code {"type": "dropout", "rate": 0.2}} — training only (identity at inference);</li>
+ *   <li>{@code {"type": "conv2d", "filters": 32, "kernel": 3, "stride": 1, "padding": 1, "bias": true}} and
+ *       {@code {"type": "binary_conv2d", "filters": 32, "kernel": 3, ...}} (with {@code kernel_quantizer} and
+ *       {@code scale} as binary_dense) — square kernels over a channels-last input, zero padding;</li>
+ *   <li>{@code {"type": "max_pool2d", "pool": 2, "stride": 2}};</li>
+ *   <li>{@code {"type": "flatten"}} — turns an image into a feature vector (dense layers take only those).</li>
  * </ul>
+ * {@code batch_norm} and {@code shift} on an image are per channel.
+ *
+ * @param units output features of a dense layer, filters of a convolution
+ * @param kernel window side of a convolution or pooling
  */
 public record LayerSpec(String type, int units, boolean bias, Quantizer quantizer, BinaryDense.Scale scale, float epsilon,
-    float momentum, float rate)
+    float momentum, float rate, int kernel, int stride, int padding)
     implements Serializable {
 
-  public static final List<String> TYPES = List.of("dense", "binary_dense", "batch_norm", "sign", "shift", "hardtanh", "relu", "dropout");
+  public static final List<String> TYPES = List.of("dense", "binary_dense", "conv2d", "binary_conv2d", "max_pool2d", "flatten",
+      "batch_norm", "sign", "shift", "hardtanh", "relu", "dropout");
 
-  /** Builds the layer for an input of {@code in} features. */
-  public Layer build(int in) {
+  /**
+   * Builds the layer for an input of shape {@code in}; an {@link IllegalArgumentException} says why
+   * the layer cannot take that input.
+   */
+  public Layer build(Shape in) {
     return switch (type) {
-      case "dense" -> new Dense(in, units, bias);
-      case "binary_dense" -> new BinaryDense(in, units, bias, quantizer, scale);
+      case "dense" -> new Dense(flat(in), units, bias);
+      case "binary_dense" -> new BinaryDense(flat(in), units, bias, quantizer, scale);
+      case "conv2d", "binary_conv2d" -> {
+        ConvGeometry g = new ConvGeometry(in, kernel, stride, padding);
+        yield new Conv2d(g, units, type.equals("conv2d") ? new Dense(g.patchSize(), units, bias)
+            : new BinaryDense(g.patchSize(), units, bias, quantizer, scale));
+      }
+      case "max_pool2d" -> new MaxPool2d(in, kernel, stride);
+      case "flatten" -> new Flatten(in);
       case "batch_norm" -> new BatchNorm(in, epsilon, momentum);
       case "sign" -> new SignActivation(in, quantizer);
       case "shift" -> new Shift(in);
@@ -39,9 +59,16 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
     };
   }
 
-  /** Output width for an input of {@code in} features. */
-  public int outputSize(int in) {
-    return type.equals("dense") || type.equals("binary_dense") ? units : in;
+  private int flat(Shape in) {
+    if (!in.isFlat()) {
+      throw new IllegalArgumentException(type + " takes a feature vector but receives a " + in + " image (add {\"type\": \"flatten\"} before it)");
+    }
+    return in.size();
+  }
+
+  /** Output shape for an input of shape {@code in}. */
+  public Shape outputShape(Shape in) {
+    return build(in).outShape();
   }
 
   static LayerSpec parse(ConfigNode c) {
@@ -49,26 +76,33 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
     switch (type) {
       case "dense" -> {
         c.allowOnly(Set.of("type", "units", "bias"));
-        return new LayerSpec(type, c.positiveInt("units"), c.bool("bias", true), null, null, 0f, 0f, 0f);
+        return new LayerSpec(type, c.positiveInt("units"), c.bool("bias", true), null, null, 0f, 0f, 0f, 0, 0, 0);
       }
       case "binary_dense" -> {
         c.allowOnly(Set.of("type", "units", "bias", "kernel_quantizer", "scale"));
-        BinaryDense.Scale scale;
-        try {
-          scale = BinaryDense.Scale.byName(c.string("scale", "none"));
-        } catch (IllegalArgumentException e) {
-          throw c.error("'scale': " + e.getMessage());
-        }
-        boolean bias = c.bool("bias", false);
-        if (bias && scale != BinaryDense.Scale.NONE) {
-          throw c.error("'scale': " + scale.configName() + " scales the product, so the layer takes no bias (a batch_norm after it shifts)");
-        }
-        return new LayerSpec(type, c.positiveInt("units"), bias, quantizer(c, "kernel_quantizer"), scale, 0f, 0f, 0f);
+        BinaryDense.Scale scale = scale(c);
+        return new LayerSpec(type, c.positiveInt("units"), binaryBias(c, scale), quantizer(c, "kernel_quantizer"), scale, 0f, 0f, 0f, 0, 0, 0);
+      }
+      case "conv2d" -> {
+        c.allowOnly(Set.of("type", "filters", "kernel", "stride", "padding", "bias"));
+        return new LayerSpec(type, c.positiveInt("filters"), c.bool("bias", true), null, null, 0f, 0f, 0f, c.positiveInt("kernel"),
+            c.positiveInt("stride", 1), padding(c));
+      }
+      case "binary_conv2d" -> {
+        c.allowOnly(Set.of("type", "filters", "kernel", "stride", "padding", "bias", "kernel_quantizer", "scale"));
+        BinaryDense.Scale scale = scale(c);
+        return new LayerSpec(type, c.positiveInt("filters"), binaryBias(c, scale), quantizer(c, "kernel_quantizer"), scale, 0f, 0f, 0f,
+            c.positiveInt("kernel"), c.positiveInt("stride", 1), padding(c));
+      }
+      case "max_pool2d" -> {
+        c.allowOnly(Set.of("type", "pool", "stride"));
+        int pool = c.positiveInt("pool");
+        return new LayerSpec(type, 0, false, null, null, 0f, 0f, 0f, pool, c.positiveInt("stride", pool), 0);
       }
       case "batch_norm" -> {
         c.allowOnly(Set.of("type", "epsilon", "momentum"));
         return new LayerSpec(type, 0, false, null, null, (float) c.number("epsilon", 1e-5, 1e-12, 1),
-            (float) c.number("momentum", 0.1, 0, 1), 0f);
+            (float) c.number("momentum", 0.1, 0, 1), 0f, 0, 0, 0);
       }
       case "sign" -> {
         c.allowOnly(Set.of("type", "quantizer"));
@@ -77,18 +111,42 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
           throw c.error("'quantizer': " + q.configName() + " binarizes weights (BinaryConnect); a sign activation takes "
               + Quantizer.STE_SIGN.configName() + " or " + Quantizer.APPROX_SIGN.configName());
         }
-        return new LayerSpec(type, 0, false, q, null, 0f, 0f, 0f);
+        return new LayerSpec(type, 0, false, q, null, 0f, 0f, 0f, 0, 0, 0);
       }
       case "dropout" -> {
         c.allowOnly(Set.of("type", "rate"));
-        return new LayerSpec(type, 0, false, null, null, 0f, 0f, (float) c.number("rate", 0.5, 0, 0.95));
+        return new LayerSpec(type, 0, false, null, null, 0f, 0f, (float) c.number("rate", 0.5, 0, 0.95), 0, 0, 0);
       }
-      case "shift", "hardtanh", "relu" -> {
+      case "shift", "hardtanh", "relu", "flatten" -> {
         c.allowOnly(Set.of("type"));
-        return new LayerSpec(type, 0, false, null, null, 0f, 0f, 0f);
+        return new LayerSpec(type, 0, false, null, null, 0f, 0f, 0f, 0, 0, 0);
       }
       default -> throw c.error("unknown layer type '" + type + "' (expected one of: " + String.join(", ", TYPES) + ")");
     }
+  }
+
+  private static BinaryDense.Scale scale(ConfigNode c) {
+    try {
+      return BinaryDense.Scale.byName(c.string("scale", "none"));
+    } catch (IllegalArgumentException e) {
+      throw c.error("'scale': " + e.getMessage());
+    }
+  }
+
+  private static boolean binaryBias(ConfigNode c, BinaryDense.Scale scale) {
+    boolean bias = c.bool("bias", false);
+    if (bias && scale != BinaryDense.Scale.NONE) {
+      throw c.error("'scale': " + scale.configName() + " scales the product, so the layer takes no bias (a batch_norm after it shifts)");
+    }
+    return bias;
+  }
+
+  private static int padding(ConfigNode c) {
+    long p = c.longValue("padding", 0);
+    if (p < 0 || p > 64) {
+      throw c.error("'padding': expected 0..64 (zero padding on every side), got " + p);
+    }
+    return (int) p;
   }
 
   private static Quantizer quantizer(ConfigNode c, String key) {

@@ -27,19 +27,17 @@ public final class Network {
   public Network(NetworkSpec spec) {
     this.spec = spec;
     List<Layer> built = new ArrayList<>();
-    int width = spec.inputSize();
+    Shape shape = spec.inputShape();
     int params = 0;
     int state = 0;
-    int widest = width;
+    int widest = shape.size();
     for (LayerSpec ls : spec.layers()) {
-      Layer layer = ls.build(width);
-      layer.paramOffset = params;
-      layer.stateOffset = state;
-      layer.position = built.size();
+      Layer layer = ls.build(shape);
+      layer.place(params, state, built.size());
       params += layer.paramCount();
       state += layer.stateCount();
-      width = layer.outSize();
-      widest = Math.max(widest, width);
+      shape = layer.outShape();
+      widest = Math.max(widest, shape.size());
       built.add(layer);
     }
     this.layers = Collections.unmodifiableList(built);

@@ -9,20 +9,32 @@ import java.util.List;
  * <pre>
  *   "network": {
  *     "input_size": 784,
+ *     "input_shape": [28, 28, 1],  // height, width, channels (channels-last); needed by convolutions, optional otherwise
  *     "input_range": [0, 255],     // raw features are clipped to this range and quantized to 8 bits on (−1, 1); omit to use them as they are
  *     "classes": 10,
  *     "layers": [ {"type": "binary_dense", "units": 512}, {"type": "batch_norm"}, {"type": "sign"}, ... ]
  *   }
  * </pre>
  * The last layer's width must equal {@code classes}; its output is the logits. Without an input range,
- * {@code inputLow} and {@code inputHigh} are NaN.
+ * {@code inputLow} and {@code inputHigh} are NaN. Without an input shape the input is a flat vector
+ * ({@code 1 × 1 × input_size}); with one, {@code input_size} may be left out.
  */
-public record NetworkSpec(int inputSize, double inputLow, double inputHigh, int classes, List<LayerSpec> layers)
+public record NetworkSpec(Shape inputShape, double inputLow, double inputHigh, int classes, List<LayerSpec> layers)
     implements Serializable {
 
+  /** A network on flat feature vectors of {@code inputSize} values. */
+  public NetworkSpec(int inputSize, double inputLow, double inputHigh, int classes, List<LayerSpec> layers) {
+    this(Shape.flat(inputSize), inputLow, inputHigh, classes, layers);
+  }
+
+  /** Values per example. */
+  public int inputSize() {
+    return inputShape.size();
+  }
+
   public static NetworkSpec parse(ConfigNode c) {
-    c.allowOnly(java.util.Set.of("input_size", "input_range", "classes", "layers"));
-    int inputSize = c.positiveInt("input_size");
+    c.allowOnly(java.util.Set.of("input_size", "input_shape", "input_range", "classes", "layers"));
+    Shape shape = inputShape(c);
     double[] range = c.numbers("input_range");
     if (range != null && (range.length != 2 || !(range[0] < range[1]))) {
       throw c.error("'input_range': expected [low, high] with low < high");
@@ -32,17 +44,37 @@ public record NetworkSpec(int inputSize, double inputLow, double inputHigh, int 
       throw c.error("'classes': a classifier needs at least 2 classes, got " + classes);
     }
     List<LayerSpec> layers = c.objects("layers").stream().map(LayerSpec::parse).toList();
-    int width = inputSize;
-    for (LayerSpec l : layers) {
-      width = l.outputSize(width);
+    Shape out = shape;
+    List<ConfigNode> nodes = c.objects("layers");
+    for (int i = 0; i < layers.size(); i++) {
+      try {
+        out = layers.get(i).outputShape(out);
+      } catch (IllegalArgumentException e) {
+        throw nodes.get(i).error(e.getMessage());
+      }
     }
-    if (width != classes) {
-      throw c.error("the last layer has " + width + " outputs but 'classes' is " + classes
+    if (!out.isFlat() || out.size() != classes) {
+      throw c.error("the last layer has " + out + " outputs but 'classes' is " + classes
           + " (end the network with a dense or binary_dense layer of " + classes + " units)");
     }
     return range == null
-        ? new NetworkSpec(inputSize, Double.NaN, Double.NaN, classes, layers)
-        : new NetworkSpec(inputSize, range[0], range[1], classes, layers);
+        ? new NetworkSpec(shape, Double.NaN, Double.NaN, classes, layers)
+        : new NetworkSpec(shape, range[0], range[1], classes, layers);
+  }
+
+  private static Shape inputShape(ConfigNode c) {
+    double[] dims = c.numbers("input_shape");
+    if (dims == null) {
+      return Shape.flat(c.positiveInt("input_size"));
+    }
+    if (dims.length != 3 || java.util.Arrays.stream(dims).anyMatch(d -> d < 1 || d != Math.rint(d))) {
+      throw c.error("'input_shape': expected [height, width, channels], three positive integers");
+    }
+    Shape shape = new Shape((int) dims[0], (int) dims[1], (int) dims[2]);
+    if (c.has("input_size") && c.positiveInt("input_size") != shape.size()) {
+      throw c.error("'input_size' is " + c.positiveInt("input_size") + " but 'input_shape' " + shape + " holds " + shape.size() + " values");
+    }
+    return shape;
   }
 
   /** Number of levels a ranged input is quantized to (8 bits, as pixels). */

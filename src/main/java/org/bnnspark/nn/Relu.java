@@ -3,7 +3,11 @@ package org.bnnspark.nn;
 /** {@code y = max(x, 0)}; {@code dx = dy · 1{x > 0}}. For float baselines. */
 public final class Relu extends Layer {
   public Relu(int size) {
-    super(size, size);
+    this(Shape.flat(size));
+  }
+
+  public Relu(Shape shape) {
+    super(shape, shape);
   }
 
   @Override

@@ -9,7 +9,11 @@ public final class SignActivation extends Layer {
   private final Quantizer quantizer;
 
   public SignActivation(int size, Quantizer quantizer) {
-    super(size, size);
+    this(Shape.flat(size), quantizer);
+  }
+
+  public SignActivation(Shape shape, Quantizer quantizer) {
+    super(shape, shape);
     this.quantizer = quantizer;
   }
 

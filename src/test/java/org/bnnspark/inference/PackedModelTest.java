@@ -30,11 +30,17 @@ class PackedModelTest {
     SplittableRandom rng = new SplittableRandom(seed);
     float[] params = net.initParams(seed);
     float[] state = net.initState();
+    int fanIn = 1; // of the last product: BN statistics on its scale keep both signs common
     for (Layer layer : net.layers()) {
+      if (layer instanceof org.bnnspark.nn.Conv2d conv) {
+        fanIn = conv.geometry().patchSize();
+      } else if (layer instanceof org.bnnspark.nn.Dense) {
+        fanIn = layer.inSize();
+      }
       if (layer instanceof BatchNorm bn) {
-        int f = bn.outSize();
+        int f = bn.paramCount() / 2; // per channel on images
         for (int j = 0; j < f; j++) {
-          double scale = Math.sqrt(Math.max(1, layer.inSize()));
+          double scale = Math.sqrt(fanIn);
           state[bn.stateOffset() + j] = (float) (rng.nextGaussian() * scale);
           state[bn.stateOffset() + f + j] = (float) (scale * scale * (0.1 + rng.nextDouble()));
           float gamma = (float) rng.nextGaussian();
@@ -116,6 +122,66 @@ class PackedModelTest {
         {"input_size": 20, "classes": 2, "layers": [
           {"type": "sign"}, {"type": "binary_dense", "units": 64}, {"type": "batch_norm"}, {"type": "sign"},
           {"type": "binary_dense", "units": 2}, {"type": "batch_norm"}]}""", 13);
+  }
+
+  /** A convolutional BNN on pixel levels: binary convolutions with padding, pooling of bits (OR) and of dots, a dense tail. */
+  static final String CONV_BNN = """
+      {"input_shape": [9, 9, 1], "input_range": [0, 255], "classes": 3, "layers": [
+        {"type": "binary_conv2d", "filters": 5, "kernel": 3, "padding": 1}, {"type": "batch_norm"}, {"type": "sign"},
+        {"type": "max_pool2d", "pool": 2},
+        {"type": "binary_conv2d", "filters": 7, "kernel": 3, "padding": 1}, {"type": "max_pool2d", "pool": 2},
+        {"type": "batch_norm"}, {"type": "sign"},
+        {"type": "flatten"}, {"type": "dropout", "rate": 0.2},
+        {"type": "binary_dense", "units": 9}, {"type": "batch_norm"}, {"type": "sign"},
+        {"type": "binary_dense", "units": 3}, {"type": "batch_norm"}]}""";
+
+  @Test
+  void convolutionalBnnEqualsTrainingGraph() {
+    for (long seed = 21; seed <= 24; seed++) {
+      PackedModel m = assertPackedEqualsGraph(CONV_BNN, seed);
+      assertEquals(4, m.stages().size());
+      PackedStage second = m.stages().get(1);
+      assertEquals(PackedModel.Representation.BITS, m.stageInput(1));
+      assertTrue(second.folded() && second.conv() != null && second.poolsProduct(), second.toString());
+      assertTrue(m.stages().get(0).poolsOutput(), "the first stage pools its sign bits");
+      assertEquals(new org.bnnspark.nn.Shape(2, 2, 7), second.outShape());
+    }
+  }
+
+  @Test
+  void convolutionOptionsEqualTrainingGraph() {
+    // odd and > 64 channels (pixels straddle words), stride 2 without padding, a scaled binary
+    // convolution, pooling between BatchNorm and sign, a real first convolution with bias and ReLU
+    assertPackedEqualsGraph("""
+        {"input_shape": [8, 7, 3], "classes": 4, "layers": [
+          {"type": "conv2d", "filters": 70, "kernel": 3, "padding": 1}, {"type": "relu"}, {"type": "max_pool2d", "pool": 2, "stride": 1},
+          {"type": "batch_norm"}, {"type": "sign"},
+          {"type": "binary_conv2d", "filters": 13, "kernel": 3, "stride": 2}, {"type": "batch_norm"}, {"type": "max_pool2d", "pool": 2},
+          {"type": "sign"},
+          {"type": "binary_conv2d", "filters": 6, "kernel": 2, "padding": 1, "scale": "mean_abs"}, {"type": "batch_norm"}, {"type": "sign"},
+          {"type": "flatten"}, {"type": "binary_dense", "units": 4}, {"type": "batch_norm"}]}""", 31);
+    // XNOR-Net's block order, real first and last layers, a shift (RSign) on an image
+    assertPackedEqualsGraph("""
+        {"input_shape": [10, 10, 1], "input_range": [0, 255], "classes": 3, "layers": [
+          {"type": "conv2d", "filters": 8, "kernel": 3, "padding": 1}, {"type": "max_pool2d", "pool": 2},
+          {"type": "batch_norm"}, {"type": "shift"}, {"type": "sign"},
+          {"type": "binary_conv2d", "filters": 16, "kernel": 3, "padding": 1, "scale": "learned"}, {"type": "max_pool2d", "pool": 2},
+          {"type": "batch_norm"}, {"type": "flatten"}, {"type": "dense", "units": 3}]}""", 32);
+  }
+
+  @Test
+  void convolutionalModelFileRoundTrips() throws IOException {
+    PackedModel m = assertPackedEqualsGraph(CONV_BNN, 25);
+    byte[] bytes = PackedModelFile.toBytes(m);
+    PackedModel back = PackedModelFile.read(new ByteArrayInputStream(bytes), "conv.xnor");
+    assertEquals(m, back);
+    float[] x = inputs(back.inputSpec(), 5, 3);
+    float[] a = new float[15];
+    float[] b = new float[15];
+    m.newScorer().logits(x, 5, a);
+    back.newScorer().logits(x, 5, b);
+    assertArrayEquals(a, b, 0f);
+    assertTrue(ModelSummary.describe(m).contains("binary conv 3×3/1 4×4×5→2×2×7 · pool 2 · threshold → bits"), ModelSummary.describe(m));
   }
 
   @Test

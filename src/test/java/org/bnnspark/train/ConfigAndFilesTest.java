@@ -39,7 +39,7 @@ class ConfigAndFilesTest {
   void badConfigurationsAreRefusedWithTheFieldNamed() {
     ConfigException unknown = assertThrows(ConfigException.class,
         () -> ModelConfig.parse(bnnWith("{\"type\": \"conv9d\", \"units\": 3}"), "x.json"));
-    assertEquals("x.json: network.layers[0]: unknown layer type 'conv9d' (expected one of: dense, binary_dense, batch_norm, sign, shift, hardtanh, relu, dropout)",
+    assertEquals("x.json: network.layers[0]: unknown layer type 'conv9d' (expected one of: dense, binary_dense, conv2d, binary_conv2d, max_pool2d, flatten, batch_norm, sign, shift, hardtanh, relu, dropout)",
         unknown.getMessage());
     ConfigException width = assertThrows(ConfigException.class,
         () -> ModelConfig.parse(bnnWith("{\"type\": \"dense\", \"units\": 0}"), "x.json"));
@@ -59,6 +59,17 @@ class ConfigAndFilesTest {
     ConfigException scaleBias = assertThrows(ConfigException.class, () -> ModelConfig.parse(
         bnnWith("{\"type\": \"binary_dense\", \"units\": 3, \"scale\": \"mean_abs\", \"bias\": true}"), "x.json"));
     assertTrue(scaleBias.getMessage().contains("takes no bias"), scaleBias.getMessage());
+    String image = "{\"network\": {\"input_shape\": [6, 6, 1], \"classes\": 3, \"layers\": [%s]}}";
+    ConfigException noFlatten = assertThrows(ConfigException.class, () -> ModelConfig.parse(image.formatted(
+        "{\"type\": \"binary_conv2d\", \"filters\": 4, \"kernel\": 3}, {\"type\": \"dense\", \"units\": 3}"), "x.json"));
+    assertEquals("x.json: network.layers[1]: dense takes a feature vector but receives a 4×4×4 image (add {\"type\": \"flatten\"} before it)",
+        noFlatten.getMessage());
+    ConfigException bigKernel = assertThrows(ConfigException.class, () -> ModelConfig.parse(image.formatted(
+        "{\"type\": \"conv2d\", \"filters\": 4, \"kernel\": 7}, {\"type\": \"flatten\"}, {\"type\": \"dense\", \"units\": 3}"), "x.json"));
+    assertEquals("x.json: network.layers[0]: a 7×7 window does not fit a 6×6×1 input with padding 0", bigKernel.getMessage());
+    ConfigException shapeSize = assertThrows(ConfigException.class, () -> ModelConfig.parse(
+        "{\"network\": {\"input_size\": 30, \"input_shape\": [6, 6, 1], \"classes\": 3, \"layers\": [{\"type\": \"dense\", \"units\": 3}]}}", "x.json"));
+    assertTrue(shapeSize.getMessage().contains("'input_size' is 30 but 'input_shape' 6×6×1 holds 36 values"), shapeSize.getMessage());
     ConfigException json = assertThrows(ConfigException.class, () -> ModelConfig.parse("{\"network\": [", "x.json"));
     assertTrue(json.getMessage().startsWith("x.json: not valid JSON at line 1"), json.getMessage());
   }

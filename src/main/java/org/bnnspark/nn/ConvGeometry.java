@@ -1,0 +1,112 @@
+package org.bnnspark.nn;
+
+import java.io.Serializable;
+
+/**
+ * Where a square {@code kernel × kernel} window with {@code stride} and zero {@code padding} reads
+ * a channels-last input: the one definition the training graph's im2col, its transpose and the
+ * packed model's bit-im2col share.
+ *
+ * <p>Column layout: output position {@code p = oy·outWidth + ox} of example {@code r} is row
+ * {@code r·positions + p} of the column matrix; its {@code kernel²·channels} values are the window's
+ * pixels in row-major order, each pixel's channels contiguous — the same order as a filter's
+ * weights {@code [ky][kx][c]}. Taps outside the image (padding) are exact zeros.
+ */
+public record ConvGeometry(Shape input, int kernel, int stride, int padding) implements Serializable {
+  public ConvGeometry {
+    if (kernel <= 0 || stride <= 0 || padding < 0) {
+      throw new IllegalArgumentException("kernel and stride must be positive and padding non-negative");
+    }
+    if (input.height() + 2 * padding < kernel || input.width() + 2 * padding < kernel) {
+      throw new IllegalArgumentException("a " + kernel + "×" + kernel + " window does not fit a " + input + " input with padding " + padding);
+    }
+  }
+
+  public int outHeight() {
+    return (input.height() + 2 * padding - kernel) / stride + 1;
+  }
+
+  public int outWidth() {
+    return (input.width() + 2 * padding - kernel) / stride + 1;
+  }
+
+  /** Output positions per example. */
+  public int positions() {
+    return outHeight() * outWidth();
+  }
+
+  /** Values per column-matrix row: {@code kernel² · channels}. */
+  public int patchSize() {
+    return kernel * kernel * input.channels();
+  }
+
+  /** The input row of window tap {@code ky} for output row {@code oy} (outside [0, height) in the padding). */
+  public int inputRow(int oy, int ky) {
+    return oy * stride - padding + ky;
+  }
+
+  public int inputColumn(int ox, int kx) {
+    return ox * stride - padding + kx;
+  }
+
+  /** Whether the tap lies inside the image. */
+  public boolean inside(int iy, int ix) {
+    return iy >= 0 && iy < input.height() && ix >= 0 && ix < input.width();
+  }
+
+  /** {@code cols (n·positions × patchSize)} from {@code x (n × input.size())}; padding taps are 0. */
+  public void im2col(float[] x, int n, float[] cols) {
+    int c = input.channels();
+    int oh = outHeight();
+    int ow = outWidth();
+    int patch = patchSize();
+    for (int r = 0; r < n; r++) {
+      int image = r * input.size();
+      for (int oy = 0; oy < oh; oy++) {
+        for (int ox = 0; ox < ow; ox++) {
+          int dst = ((r * oh + oy) * ow + ox) * patch;
+          for (int ky = 0; ky < kernel; ky++) {
+            int iy = inputRow(oy, ky);
+            for (int kx = 0; kx < kernel; kx++, dst += c) {
+              int ix = inputColumn(ox, kx);
+              if (inside(iy, ix)) {
+                System.arraycopy(x, image + (iy * input.width() + ix) * c, cols, dst, c);
+              } else {
+                java.util.Arrays.fill(cols, dst, dst + c, 0f);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** The transpose of {@link #im2col}: {@code dx (n × input.size())} = the sum of each value's column entries; padding taps are dropped. */
+  public void col2im(float[] cols, int n, float[] dx) {
+    int c = input.channels();
+    int oh = outHeight();
+    int ow = outWidth();
+    int patch = patchSize();
+    java.util.Arrays.fill(dx, 0, n * input.size(), 0f);
+    for (int r = 0; r < n; r++) {
+      int image = r * input.size();
+      for (int oy = 0; oy < oh; oy++) {
+        for (int ox = 0; ox < ow; ox++) {
+          int src = ((r * oh + oy) * ow + ox) * patch;
+          for (int ky = 0; ky < kernel; ky++) {
+            int iy = inputRow(oy, ky);
+            for (int kx = 0; kx < kernel; kx++, src += c) {
+              int ix = inputColumn(ox, kx);
+              if (inside(iy, ix)) {
+                int d = image + (iy * input.width() + ix) * c;
+                for (int k = 0; k < c; k++) {
+                  dx[d + k] += cols[src + k];
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
