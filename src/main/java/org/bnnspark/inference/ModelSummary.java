@@ -36,10 +36,14 @@ public final class ModelSummary {
     long weights = st.linear() == PackedStage.Linear.NONE ? 0 : (long) st.patch() * st.features();
     // a convolution applies each weight once per output position
     long macs = st.conv() == null ? weights : weights * st.conv().positions();
-    long binary = st.linear() == PackedStage.Linear.BINARY ? weights : 0;
+    int bases = st.abc() == null ? 1 : st.abc().weightBases();
+    long binary = st.linear() == PackedStage.Linear.BINARY ? weights : st.linear() == PackedStage.Linear.ABC ? weights * bases : 0;
     long floats = st.linear() == PackedStage.Linear.REAL ? weights : 0;
     for (PointwiseOp op : st.ops()) {
       floats += op.parameterCount();
+    }
+    if (st.abc() != null) {
+      floats += st.abc().weightBases() + 2L * st.abc().activationBases();
     }
     long thresholds = st.folded() ? st.features() : 0;
     // packed: weight rows padded to whole words, a 4-byte threshold and a 1-byte direction per neuron
@@ -51,6 +55,10 @@ public final class ModelSummary {
     long binaryMacs = integer && input == Representation.BITS ? macs : 0;
     long levelMacs = integer && input == Representation.LEVELS ? macs : 0;
     long floatMacs = integer ? 0 : macs;
+    if (st.linear() == PackedStage.Linear.ABC) { // M × N binary products
+      binaryMacs = macs * st.abc().weightBases() * st.abc().activationBases();
+      floatMacs = 0;
+    }
     return new long[] {binary, floats, thresholds, packedBytes, float32Bytes, binaryMacs, levelMacs, floatMacs};
   }
 
@@ -83,6 +91,7 @@ public final class ModelSummary {
     String linear = switch (st.linear()) {
       case BINARY -> "binary" + window + " " + shapes;
       case REAL -> "float" + window + " " + shapes;
+      case ABC -> "abc " + st.abc().weightBases() + "×" + st.abc().activationBases() + window + " " + shapes;
       case NONE -> "pointwise " + shapes;
     } + (st.pool() == null ? "" : " · pool " + st.pool().size());
     String tail = st.folded() ? " · threshold → bits" : (st.ops().length > 0 ? " · " + java.util.Arrays.toString(st.ops()) : "")

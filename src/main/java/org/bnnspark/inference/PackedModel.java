@@ -3,6 +3,7 @@ package org.bnnspark.inference;
 import java.util.ArrayList;
 import java.util.List;
 import org.bnnspark.bits.BitPacking;
+import org.bnnspark.nn.AbcLayer;
 import org.bnnspark.nn.BatchNorm;
 import org.bnnspark.nn.BinaryDense;
 import org.bnnspark.nn.Conv2d;
@@ -149,7 +150,14 @@ public final class PackedModel {
       float[] weights = null;
       List<PointwiseOp> ops = new ArrayList<>();
       Dense dense = first instanceof Conv2d c ? c.product() : first instanceof Dense d ? d : null;
-      if (dense != null) {
+      PackedStage.Abc abc = null;
+      if (first instanceof AbcLayer a) {
+        conv = a.convolution() ? a.geometry() : null;
+        linear = PackedStage.Linear.ABC;
+        weights = a.weightBases(params);
+        abc = new PackedStage.Abc(a.alphas(params), a.shifts(params), a.betas(params));
+        i++;
+      } else if (dense != null) {
         conv = first instanceof Conv2d c ? c.geometry() : null;
         linear = dense instanceof BinaryDense ? PackedStage.Linear.BINARY : PackedStage.Linear.REAL;
         weights = dense.inferenceWeights(params);
@@ -187,28 +195,35 @@ public final class PackedModel {
       }
       Shape in = first.inShape();
       Shape out = layers.get(i - 1).outShape();
-      stages.add(stage(linear, in, out, conv, pool, weights, ops.toArray(PointwiseOp[]::new), signOut, rep));
+      stages.add(abc != null
+          ? new PackedStage(linear, in, out, conv, pool, BitPacking.packRows(weights, weights.length / abcPatch(conv, in), abcPatch(conv, in)),
+              null, abc, null, null, ops.toArray(PointwiseOp[]::new), signOut)
+          : stage(linear, in, out, conv, pool, weights, ops.toArray(PointwiseOp[]::new), signOut, rep));
       rep = signOut ? Representation.BITS : Representation.FLOAT;
     }
     return new PackedModel(name, spec.inputSize(), spec.classes(), spec.inputLow(), spec.inputHigh(), stages, sourceConfig);
   }
 
+  private static int abcPatch(ConvGeometry conv, Shape in) {
+    return conv != null ? conv.patchSize() : in.size();
+  }
+
   private static PackedStage stage(PackedStage.Linear linear, Shape in, Shape out, ConvGeometry conv, PackedStage.Pool pool,
       float[] weights, PointwiseOp[] ops, boolean signOut, Representation input) {
     if (linear != PackedStage.Linear.BINARY) {
-      return new PackedStage(linear, in, out, conv, pool, null, weights, null, null, ops, signOut);
+      return new PackedStage(linear, in, out, conv, pool, null, weights, null, null, null, ops, signOut);
     }
     int features = out.channels();
     int patch = conv != null ? conv.patchSize() : in.size();
     long[] packed = BitPacking.packRows(weights, features, patch);
     Thresholds.DotValue value = integerDotValue(input, conv != null, patch);
     if (!signOut || value == null) {
-      return new PackedStage(linear, in, out, conv, pool, packed, null, null, null, ops, signOut);
+      return new PackedStage(linear, in, out, conv, pool, packed, null, null, null, null, ops, signOut);
     }
     int[] threshold = new int[features];
     boolean[] flip = new boolean[features];
     Thresholds.fold(ops, features, maxIntegerDot(input, patch), value, threshold, flip);
-    return new PackedStage(linear, in, out, conv, pool, packed, null, threshold, flip, new PointwiseOp[0], true);
+    return new PackedStage(linear, in, out, conv, pool, packed, null, null, threshold, flip, new PointwiseOp[0], true);
   }
 
   /**

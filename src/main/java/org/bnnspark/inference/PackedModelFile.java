@@ -76,7 +76,14 @@ public final class PackedModelFile {
           d.writeByte(s.pool().afterOps() ? 1 : 0);
         }
         d.writeByte(s.signOut() ? 1 : 0);
-        if (s.linear() == PackedStage.Linear.BINARY) {
+        if (s.linear() == PackedStage.Linear.ABC) {
+          d.writeInt(s.abc().weightBases());
+          d.writeInt(s.abc().activationBases());
+          writeFloats(d, s.abc().alphas());
+          writeFloats(d, s.abc().shifts());
+          writeFloats(d, s.abc().betas());
+        }
+        if (s.linear() == PackedStage.Linear.BINARY || s.linear() == PackedStage.Linear.ABC) {
           for (long w : s.binaryWeights()) {
             d.writeLong(w);
           }
@@ -199,8 +206,18 @@ public final class PackedModelFile {
       int patch = conv != null ? conv.patchSize() : inShape.size();
       long[] binary = null;
       float[] real = null;
-      if (linear == PackedStage.Linear.BINARY) {
-        binary = new long[checked(b, (long) features * BitPacking.words(patch), 8, where)];
+      PackedStage.Abc abc = null;
+      int bases = 1;
+      if (linear == PackedStage.Linear.ABC) {
+        bases = b.getInt();
+        int activationBases = b.getInt();
+        if (bases < 1 || bases > 64 || activationBases < 1 || activationBases > 64) {
+          throw new IOException(where + ": ABC-Net base counts " + bases + " × " + activationBases + " are out of range");
+        }
+        abc = new PackedStage.Abc(floats(b, bases, where), floats(b, activationBases, where), floats(b, activationBases, where));
+      }
+      if (linear == PackedStage.Linear.BINARY || linear == PackedStage.Linear.ABC) {
+        binary = new long[checked(b, (long) bases * features * BitPacking.words(patch), 8, where)];
         b.asLongBuffer().get(binary);
         b.position(b.position() + 8 * binary.length);
       } else if (linear == PackedStage.Linear.REAL) {
@@ -235,13 +252,19 @@ public final class PackedModelFile {
           ops[o] = new PointwiseOp(kind, arrays);
         }
       }
-      stages.add(new PackedStage(linear, inShape, outShape, conv, pool, binary, real, threshold, flip, ops, signOut));
+      stages.add(new PackedStage(linear, inShape, outShape, conv, pool, binary, real, abc, threshold, flip, ops, signOut));
     }
     String config = readText(b, source, "source configuration");
     if (b.hasRemaining()) {
       throw new IOException(source + ": " + b.remaining() + " unexpected bytes after the model");
     }
     return new PackedModel(name, inputSize, classes, low, high, stages, config);
+  }
+
+  private static void writeFloats(DataOutputStream d, float[] values) throws IOException {
+    for (float v : values) {
+      d.writeFloat(v);
+    }
   }
 
   private static void writeShape(DataOutputStream d, Shape shape) throws IOException {

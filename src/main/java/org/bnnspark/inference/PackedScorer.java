@@ -7,6 +7,7 @@ import org.bnnspark.bits.BitPacking;
 import org.bnnspark.bits.LevelDots;
 import org.bnnspark.bits.SignThresholds;
 import org.bnnspark.inference.PackedModel.Representation;
+import org.bnnspark.nn.AbcLayer;
 import org.bnnspark.nn.ConvGeometry;
 import org.bnnspark.nn.Dense;
 import org.bnnspark.nn.MaxPool2d;
@@ -43,6 +44,8 @@ public final class PackedScorer {
    * adds {@code −Σ w} over them to the XNOR count; the training graph's zero padding adds nothing.
    */
   private final int[][] paddingCorrection;
+  /** Per ABC-Net convolution with padding: the correction of each weight base. */
+  private final int[][][] abcCorrection;
 
   /** How a stage runs: fixed by its product and its input representation, so decided once. */
   private enum Path {
@@ -63,8 +66,11 @@ public final class PackedScorer {
   /** Per stage: float output, and the product before pooling. */
   private float[][] floatsOut;
   private float[][] floatsBeforePool;
-  /** Per bit-im2col stage: its window rows. */
+  /** Per bit-im2col stage: its window rows (an ABC-Net stage: per activation base, the base's plane and windows). */
   private long[][] windowBits;
+  private long[][][] abcPlanes;
+  private long[][][] abcWindows;
+  private float[] abcProducts = new float[0];
   private float[] windowFloats = new float[0];
   private int[] levels = new int[0];
   private int[] dots = new int[0];
@@ -82,6 +88,7 @@ public final class PackedScorer {
     levelColumnSums = new int[count][];
     thresholds = new SignThresholds[count];
     paddingCorrection = new int[count][];
+    abcCorrection = new int[count][][];
     paths = new Path[count];
     for (int s = 0; s < count; s++) {
       PackedStage st = stages.get(s);
@@ -92,7 +99,14 @@ public final class PackedScorer {
       if (paths[s] == Path.LEVELS) {
         prepareLevelWeights(s, st);
       } else if (paths[s] == Path.XNOR && st.conv() != null && st.conv().padding() > 0) {
-        paddingCorrection[s] = paddingCorrection(st);
+        paddingCorrection[s] = paddingCorrection(st, 0);
+      } else if (st.linear() == PackedStage.Linear.ABC) {
+        if (st.conv() != null && st.conv().padding() > 0) {
+          abcCorrection[s] = new int[st.abc().weightBases()][];
+          for (int m = 0; m < st.abc().weightBases(); m++) {
+            abcCorrection[s][m] = paddingCorrection(st, m * st.features() * BitPacking.words(st.patch()));
+          }
+        }
       } else if (paths[s] == Path.FLOAT && st.linear() != PackedStage.Linear.NONE) {
         float[] w = st.linear() == PackedStage.Linear.REAL ? st.realWeights() : unpackRows(st.binaryWeights(), st.features(), st.patch());
         floatWeightsT[s] = new float[w.length];
@@ -129,7 +143,8 @@ public final class PackedScorer {
     levelColumnSums[s] = sums;
   }
 
-  private static int[] paddingCorrection(PackedStage st) {
+  /** The padding correction of the weight rows starting at word {@code weightsOff}. */
+  private static int[] paddingCorrection(PackedStage st, int weightsOff) {
     ConvGeometry g = st.conv();
     int f = st.features();
     int c = g.input().channels();
@@ -144,7 +159,7 @@ public final class PackedScorer {
             }
             for (int j = 0; j < f; j++) {
               for (int k = 0; k < c; k++) {
-                correction[p * f + j] += BitPacking.bit(st.binaryWeights(), j * words, tap * c + k) ? 1 : -1;
+                correction[p * f + j] += BitPacking.bit(st.binaryWeights(), weightsOff + j * words, tap * c + k) ? 1 : -1;
               }
             }
           }
@@ -173,6 +188,8 @@ public final class PackedScorer {
     floatsOut = new float[count][];
     floatsBeforePool = new float[count][];
     windowBits = new long[count][];
+    abcPlanes = new long[count][][];
+    abcWindows = new long[count][][];
     int widest = model.inputSize();
     int windows = 0;
     for (int s = 0; s < count; s++) {
@@ -189,7 +206,11 @@ public final class PackedScorer {
       if (st.pool() != null) {
         floatsBeforePool[s] = new float[n * product];
       }
-      if (st.conv() != null) {
+      if (st.linear() == PackedStage.Linear.ABC) {
+        int planes = st.abc().activationBases();
+        abcPlanes[s] = new long[planes][n * BitPacking.words(st.in())];
+        abcWindows[s] = st.conv() == null ? abcPlanes[s] : new long[planes][n * st.conv().positions() * BitPacking.words(st.patch())];
+      } else if (st.conv() != null) {
         int rows = n * st.conv().positions();
         if (paths[s] == Path.XNOR) {
           windowBits[s] = new long[rows * BitPacking.words(st.patch())];
@@ -199,6 +220,7 @@ public final class PackedScorer {
       }
     }
     windowFloats = new float[windows];
+    abcProducts = new float[n * widest];
     levels = new int[n * model.inputSize()];
     dots = new int[n * widest];
     pooledDots = new int[n * widest];
@@ -284,6 +306,8 @@ public final class PackedScorer {
     float[] pre = st.pool() != null ? floatsBeforePool[s] : floatsOut[s];
     if (st.linear() == PackedStage.Linear.NONE) {
       System.arraycopy(input, 0, pre, 0, n * st.in());
+    } else if (st.linear() == PackedStage.Linear.ABC) {
+      abcProduct(s, st, input, n, pre);
     } else if (st.conv() != null) {
       ConvGeometry g = st.conv();
       g.im2col(input, n, windowFloats);
@@ -396,6 +420,47 @@ public final class PackedScorer {
             }
           }
         }
+      }
+    }
+  }
+
+  /**
+   * ABC-Net: the input's activation bases as bit planes ({@code r + v_n ≥ 0.5}), each through
+   * bit-im2col for a convolution, then every (weight base, activation base) product by XNOR-popcount
+   * (padding-corrected), combined as the training graph does: {@code y += α_m β_n · z}, m outer, n
+   * inner, through {@link AbcLayer#accumulate}.
+   */
+  private void abcProduct(int s, PackedStage st, float[] input, int n, float[] y) {
+    PackedStage.Abc abc = st.abc();
+    int f = st.features();
+    int patch = st.patch();
+    int words = BitPacking.words(patch);
+    int rows = n * st.productShape().positions();
+    int inWords = BitPacking.words(st.in());
+    for (int k = 0; k < abc.activationBases(); k++) {
+      long[] plane = abcPlanes[s][k];
+      Arrays.fill(plane, 0, n * inWords, 0L);
+      float shift = abc.shifts()[k];
+      for (int r = 0; r < n; r++) {
+        for (int i = 0; i < st.in(); i++) {
+          if (AbcLayer.activationBit(input[r * st.in() + i], shift)) {
+            plane[r * inWords + (i >>> 6)] |= 1L << (i & 63);
+          }
+        }
+      }
+      if (st.conv() != null) {
+        bitIm2col(st.conv(), plane, n, abcWindows[s][k]);
+      }
+    }
+    Arrays.fill(y, 0, rows * f, 0f);
+    for (int m = 0; m < abc.weightBases(); m++) {
+      for (int k = 0; k < abc.activationBases(); k++) {
+        kernel.gemm(abcWindows[s][k], 0, rows, st.binaryWeights(), m * f * words, f, words, patch, dots, 0, f);
+        int[] correction = abcCorrection[s] == null ? null : abcCorrection[s][m];
+        for (int i = 0, end = rows * f; i < end; i++) {
+          abcProducts[i] = correction == null ? dots[i] : dots[i] + correction[i % correction.length];
+        }
+        AbcLayer.accumulate(y, abc.alphas()[m] * abc.betas()[k], abcProducts, rows * f);
       }
     }
   }

@@ -29,19 +29,23 @@ import org.bnnspark.nn.Shape;
  * @param outShape the output, per example (after pooling)
  * @param conv the convolution's window (linear ≠ NONE on an image), or null for a dense product or none
  * @param pool max pooling, or null
- * @param binaryWeights {@code features} packed rows of {@code patch} ±1 weights (linear = BINARY), else null
+ * @param binaryWeights {@code features} packed rows of {@code patch} ±1 weights (linear = BINARY; ABC: M such
+ *     blocks, one per weight base), else null
  * @param realWeights {@code features × patch} row-major float weights (linear = REAL), else null
+ * @param abc ABC-Net's scales and shifts (linear = ABC), else null
  * @param threshold per-feature integer thresholds of a folded stage, else null
  * @param flip per-feature comparison direction of a folded stage, else null
  * @param ops per-feature float operations (empty for a folded stage)
  * @param signOut whether the stage ends in a sign (its output is packed bits)
  */
 public record PackedStage(Linear linear, Shape inShape, Shape outShape, ConvGeometry conv, Pool pool, long[] binaryWeights,
-    float[] realWeights, int[] threshold, boolean[] flip, PointwiseOp[] ops, boolean signOut) {
+    float[] realWeights, Abc abc, int[] threshold, boolean[] flip, PointwiseOp[] ops, boolean signOut) {
 
   /** The product a stage starts with. */
   public enum Linear {
-    NONE(0), BINARY(1), REAL(2);
+    NONE(0), BINARY(1), REAL(2),
+    /** ABC-Net: M weight bases times N activation bases, each product XNOR-popcount ({@link org.bnnspark.nn.AbcLayer}). */
+    ABC(3);
 
     final int code;
 
@@ -80,8 +84,41 @@ public record PackedStage(Linear linear, Shape inShape, Shape outShape, ConvGeom
     }
   }
 
+  /**
+   * ABC-Net's parameters: weight-base scales α (M), activation shifts v and scales β (N); an input
+   * value r gives activation bit n when {@code r + v_n ≥ 0.5}.
+   */
+  public record Abc(float[] alphas, float[] shifts, float[] betas) {
+    public Abc {
+      if (alphas.length == 0 || shifts.length == 0 || shifts.length != betas.length) {
+        throw new IllegalArgumentException("ABC-Net takes M ≥ 1 α and N ≥ 1 (v, β) pairs");
+      }
+    }
+
+    public int weightBases() {
+      return alphas.length;
+    }
+
+    public int activationBases() {
+      return shifts.length;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Abc a && Arrays.equals(a.alphas, alphas) && Arrays.equals(a.shifts, shifts) && Arrays.equals(a.betas, betas);
+    }
+
+    @Override
+    public int hashCode() {
+      return Arrays.hashCode(alphas) * 31 + Arrays.hashCode(betas);
+    }
+  }
+
   public PackedStage {
     Objects.requireNonNull(linear);
+    if ((linear == Linear.ABC) != (abc != null)) {
+      throw new IllegalArgumentException("ABC-Net parameters belong to an ABC stage");
+    }
     if (conv != null && (linear == Linear.NONE || !conv.input().equals(inShape))) {
       throw new IllegalArgumentException("a convolution needs weights and the stage's input shape");
     }
@@ -144,7 +181,7 @@ public record PackedStage(Linear linear, Shape inShape, Shape outShape, ConvGeom
   public boolean equals(Object o) {
     return o instanceof PackedStage s && s.linear == linear && s.inShape.equals(inShape) && s.outShape.equals(outShape)
         && Objects.equals(s.conv, conv) && Objects.equals(s.pool, pool)
-        && Arrays.equals(s.binaryWeights, binaryWeights) && Arrays.equals(s.realWeights, realWeights)
+        && Arrays.equals(s.binaryWeights, binaryWeights) && Arrays.equals(s.realWeights, realWeights) && Objects.equals(s.abc, abc)
         && Arrays.equals(s.threshold, threshold) && Arrays.equals(s.flip, flip) && Arrays.equals(s.ops, ops)
         && s.signOut == signOut;
   }

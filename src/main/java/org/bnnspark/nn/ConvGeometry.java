@@ -83,6 +83,11 @@ public record ConvGeometry(Shape input, int kernel, int stride, int padding) imp
 
   /** The transpose of {@link #im2col}: {@code dx (n × input.size())} = the sum of each value's column entries; padding taps are dropped. */
   public void col2im(float[] cols, int n, float[] dx) {
+    col2im(cols, 0, n, dx);
+  }
+
+  /** {@link #col2im(float[], int, float[])} of the column matrix starting at {@code cols[colsOff]}. */
+  public void col2im(float[] cols, int colsOff, int n, float[] dx) {
     int c = input.channels();
     int oh = outHeight();
     int ow = outWidth();
@@ -92,7 +97,7 @@ public record ConvGeometry(Shape input, int kernel, int stride, int padding) imp
       int image = r * input.size();
       for (int oy = 0; oy < oh; oy++) {
         for (int ox = 0; ox < ow; ox++) {
-          int src = ((r * oh + oy) * ow + ox) * patch;
+          int src = colsOff + ((r * oh + oy) * ow + ox) * patch;
           for (int ky = 0; ky < kernel; ky++) {
             int iy = inputRow(oy, ky);
             for (int kx = 0; kx < kernel; kx++, src += c) {

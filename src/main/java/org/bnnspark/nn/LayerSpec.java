@@ -20,19 +20,24 @@ import java.util.Set;
  *       {@code {"type": "binary_conv2d", "filters": 32, "kernel": 3, ...}} (with {@code kernel_quantizer} and
  *       {@code scale} as binary_dense) — square kernels over a channels-last input, zero padding;</li>
  *   <li>{@code {"type": "max_pool2d", "pool": 2, "stride": 2}};</li>
- *   <li>{@code {"type": "flatten"}} — turns an image into a feature vector (dense layers take only those).</li>
+ *   <li>{@code {"type": "flatten"}} — turns an image into a feature vector (dense layers take only those);</li>
+ *   <li>{@code {"type": "abc_dense", "units": 256, "weight_bases": 3, "activation_bases": 3}} and
+ *       {@code {"type": "abc_conv2d", "filters": 64, "kernel": 3, ..., "weight_bases": 3, "activation_bases": 3}} —
+ *       ABC-Net's M × N binary bases ({@link AbcLayer}); they take the real input (e.g. a BatchNorm's output).</li>
  * </ul>
  * {@code batch_norm} and {@code shift} on an image are per channel.
  *
  * @param units output features of a dense layer, filters of a convolution
  * @param kernel window side of a convolution or pooling
+ * @param weightBases ABC-Net's M (0 for other layers)
+ * @param activationBases ABC-Net's N (0 for other layers)
  */
 public record LayerSpec(String type, int units, boolean bias, Quantizer quantizer, BinaryDense.Scale scale, float epsilon,
-    float momentum, float rate, int kernel, int stride, int padding)
+    float momentum, float rate, int kernel, int stride, int padding, int weightBases, int activationBases)
     implements Serializable {
 
-  public static final List<String> TYPES = List.of("dense", "binary_dense", "conv2d", "binary_conv2d", "max_pool2d", "flatten",
-      "batch_norm", "sign", "shift", "hardtanh", "relu", "dropout");
+  public static final List<String> TYPES = List.of("dense", "binary_dense", "conv2d", "binary_conv2d", "abc_dense", "abc_conv2d",
+      "max_pool2d", "flatten", "batch_norm", "sign", "shift", "hardtanh", "relu", "dropout");
 
   /**
    * Builds the layer for an input of shape {@code in}; an {@link IllegalArgumentException} says why
@@ -47,6 +52,8 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
         yield new Conv2d(g, units, type.equals("conv2d") ? new Dense(g.patchSize(), units, bias)
             : new BinaryDense(g.patchSize(), units, bias, quantizer, scale));
       }
+      case "abc_dense" -> AbcLayer.dense(flat(in), units, weightBases, activationBases);
+      case "abc_conv2d" -> new AbcLayer(new ConvGeometry(in, kernel, stride, padding), units, weightBases, activationBases);
       case "max_pool2d" -> new MaxPool2d(in, kernel, stride);
       case "flatten" -> new Flatten(in);
       case "batch_norm" -> new BatchNorm(in, epsilon, momentum);
@@ -76,33 +83,43 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
     switch (type) {
       case "dense" -> {
         c.allowOnly(Set.of("type", "units", "bias"));
-        return new LayerSpec(type, c.positiveInt("units"), c.bool("bias", true), null, null, 0f, 0f, 0f, 0, 0, 0);
+        return new LayerSpec(type, c.positiveInt("units"), c.bool("bias", true), null, null, 0f, 0f, 0f, 0, 0, 0, 0, 0);
       }
       case "binary_dense" -> {
         c.allowOnly(Set.of("type", "units", "bias", "kernel_quantizer", "scale"));
         BinaryDense.Scale scale = scale(c);
-        return new LayerSpec(type, c.positiveInt("units"), binaryBias(c, scale), quantizer(c, "kernel_quantizer"), scale, 0f, 0f, 0f, 0, 0, 0);
+        return new LayerSpec(type, c.positiveInt("units"), binaryBias(c, scale), quantizer(c, "kernel_quantizer"), scale, 0f, 0f, 0f, 0, 0, 0, 0, 0);
       }
       case "conv2d" -> {
         c.allowOnly(Set.of("type", "filters", "kernel", "stride", "padding", "bias"));
         return new LayerSpec(type, c.positiveInt("filters"), c.bool("bias", true), null, null, 0f, 0f, 0f, c.positiveInt("kernel"),
-            c.positiveInt("stride", 1), padding(c));
+            c.positiveInt("stride", 1), padding(c), 0, 0);
       }
       case "binary_conv2d" -> {
         c.allowOnly(Set.of("type", "filters", "kernel", "stride", "padding", "bias", "kernel_quantizer", "scale"));
         BinaryDense.Scale scale = scale(c);
         return new LayerSpec(type, c.positiveInt("filters"), binaryBias(c, scale), quantizer(c, "kernel_quantizer"), scale, 0f, 0f, 0f,
-            c.positiveInt("kernel"), c.positiveInt("stride", 1), padding(c));
+            c.positiveInt("kernel"), c.positiveInt("stride", 1), padding(c), 0, 0);
       }
       case "max_pool2d" -> {
         c.allowOnly(Set.of("type", "pool", "stride"));
         int pool = c.positiveInt("pool");
-        return new LayerSpec(type, 0, false, null, null, 0f, 0f, 0f, pool, c.positiveInt("stride", pool), 0);
+        return new LayerSpec(type, 0, false, null, null, 0f, 0f, 0f, pool, c.positiveInt("stride", pool), 0, 0, 0);
+      }
+      case "abc_dense" -> {
+        c.allowOnly(Set.of("type", "units", "weight_bases", "activation_bases"));
+        return new LayerSpec(type, c.positiveInt("units"), false, null, null, 0f, 0f, 0f, 1, 1, 0, bases(c, "weight_bases"),
+            bases(c, "activation_bases"));
+      }
+      case "abc_conv2d" -> {
+        c.allowOnly(Set.of("type", "filters", "kernel", "stride", "padding", "weight_bases", "activation_bases"));
+        return new LayerSpec(type, c.positiveInt("filters"), false, null, null, 0f, 0f, 0f, c.positiveInt("kernel"),
+            c.positiveInt("stride", 1), padding(c), bases(c, "weight_bases"), bases(c, "activation_bases"));
       }
       case "batch_norm" -> {
         c.allowOnly(Set.of("type", "epsilon", "momentum"));
         return new LayerSpec(type, 0, false, null, null, (float) c.number("epsilon", 1e-5, 1e-12, 1),
-            (float) c.number("momentum", 0.1, 0, 1), 0f, 0, 0, 0);
+            (float) c.number("momentum", 0.1, 0, 1), 0f, 0, 0, 0, 0, 0);
       }
       case "sign" -> {
         c.allowOnly(Set.of("type", "quantizer"));
@@ -111,15 +128,15 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
           throw c.error("'quantizer': " + q.configName() + " binarizes weights (BinaryConnect); a sign activation takes "
               + Quantizer.STE_SIGN.configName() + " or " + Quantizer.APPROX_SIGN.configName());
         }
-        return new LayerSpec(type, 0, false, q, null, 0f, 0f, 0f, 0, 0, 0);
+        return new LayerSpec(type, 0, false, q, null, 0f, 0f, 0f, 0, 0, 0, 0, 0);
       }
       case "dropout" -> {
         c.allowOnly(Set.of("type", "rate"));
-        return new LayerSpec(type, 0, false, null, null, 0f, 0f, (float) c.number("rate", 0.5, 0, 0.95), 0, 0, 0);
+        return new LayerSpec(type, 0, false, null, null, 0f, 0f, (float) c.number("rate", 0.5, 0, 0.95), 0, 0, 0, 0, 0);
       }
       case "shift", "hardtanh", "relu", "flatten" -> {
         c.allowOnly(Set.of("type"));
-        return new LayerSpec(type, 0, false, null, null, 0f, 0f, 0f, 0, 0, 0);
+        return new LayerSpec(type, 0, false, null, null, 0f, 0f, 0f, 0, 0, 0, 0, 0);
       }
       default -> throw c.error("unknown layer type '" + type + "' (expected one of: " + String.join(", ", TYPES) + ")");
     }
@@ -139,6 +156,14 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
       throw c.error("'scale': " + scale.configName() + " scales the product, so the layer takes no bias (a batch_norm after it shifts)");
     }
     return bias;
+  }
+
+  private static int bases(ConfigNode c, String key) {
+    int b = c.positiveInt(key, 3);
+    if (b > 8) {
+      throw c.error("'" + key + "': at most 8 bases (each one multiplies the binary work), got " + b);
+    }
+    return b;
   }
 
   private static int padding(ConfigNode c) {

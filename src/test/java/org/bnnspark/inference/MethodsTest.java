@@ -30,7 +30,16 @@ class MethodsTest {
   }
 
   private static double trainAndCheck(String name, String layers, String optimizer, double lr) {
-    String json = "{\"name\": \"" + name + "\", \"network\": {\"input_size\": 32, \"classes\": 4, \"layers\": [" + layers
+    return trainAndCheck(name, "\"input_size\": 32", layers, optimizer, lr);
+  }
+
+  /** The 32 generated features as a 4 × 8 one-channel image. */
+  private static double trainImageAndCheck(String name, String layers) {
+    return trainAndCheck(name, "\"input_shape\": [4, 8, 1]", layers, "{\"type\": \"adam\"}", 0.01);
+  }
+
+  private static double trainAndCheck(String name, String input, String layers, String optimizer, double lr) {
+    String json = "{\"name\": \"" + name + "\", \"network\": {" + input + ", \"classes\": 4, \"layers\": [" + layers
         + "]},\n" + training(optimizer, lr) + "}";
     ModelConfig config = ModelConfig.parse(json, name);
     RowBlock all = SyntheticData.prototypes(2500, 32, 4, 0.15, 5);
@@ -127,5 +136,34 @@ class MethodsTest {
         {"type": "binary_dense", "units": 64, "scale": "learned"}, {"type": "batch_norm"}, {"type": "sign"},
         {"type": "binary_dense", "units": 64, "scale": "learned"}, {"type": "batch_norm"}, {"type": "sign"},
         {"type": "binary_dense", "units": 4, "scale": "learned"}, {"type": "batch_norm"}""");
+  }
+
+  @Test
+  void convolutionalBinaryNet() {
+    trainImageAndCheck("conv-bnn", """
+        {"type": "binary_conv2d", "filters": 16, "kernel": 3, "padding": 1}, {"type": "batch_norm"}, {"type": "sign"},
+        {"type": "binary_conv2d", "filters": 16, "kernel": 3, "padding": 1}, {"type": "max_pool2d", "pool": 2},
+        {"type": "batch_norm"}, {"type": "sign"},
+        {"type": "flatten"}, {"type": "binary_dense", "units": 4}, {"type": "batch_norm"}""");
+  }
+
+  @Test
+  void xnorNetConvolutionalBlockOrder() {
+    // real first and last layers; BN → sign → scaled binary conv → pool in between
+    trainImageAndCheck("xnor-net-conv", """
+        {"type": "conv2d", "filters": 16, "kernel": 3, "padding": 1},
+        {"type": "batch_norm"}, {"type": "sign"},
+        {"type": "binary_conv2d", "filters": 16, "kernel": 3, "padding": 1, "scale": "mean_abs"}, {"type": "max_pool2d", "pool": 2},
+        {"type": "batch_norm"}, {"type": "flatten"}, {"type": "dense", "units": 4}""");
+  }
+
+  @Test
+  void abcNetWeightAndActivationBases() {
+    trainImageAndCheck("abc-net", """
+        {"type": "batch_norm"},
+        {"type": "abc_conv2d", "filters": 16, "kernel": 3, "padding": 1, "weight_bases": 3, "activation_bases": 3},
+        {"type": "max_pool2d", "pool": 2}, {"type": "batch_norm"}, {"type": "flatten"},
+        {"type": "abc_dense", "units": 32, "weight_bases": 3, "activation_bases": 3}, {"type": "batch_norm"},
+        {"type": "dense", "units": 4}""");
   }
 }

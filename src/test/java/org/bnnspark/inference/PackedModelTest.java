@@ -169,6 +169,26 @@ class PackedModelTest {
           {"type": "batch_norm"}, {"type": "flatten"}, {"type": "dense", "units": 3}]}""", 32);
   }
 
+  /** ABC-Net (M weight × N activation bases) on an image with padding and pooling, then dense: packed == graph. */
+  static final String ABC_NET = """
+      {"input_shape": [7, 7, 2], "classes": 3, "layers": [
+        {"type": "batch_norm"},
+        {"type": "abc_conv2d", "filters": 6, "kernel": 3, "padding": 1, "weight_bases": 3, "activation_bases": 2},
+        {"type": "max_pool2d", "pool": 2}, {"type": "batch_norm"},
+        {"type": "flatten"},
+        {"type": "abc_dense", "units": 11, "weight_bases": 2, "activation_bases": 3}, {"type": "batch_norm"},
+        {"type": "abc_dense", "units": 3, "weight_bases": 1, "activation_bases": 1}, {"type": "batch_norm"}]}""";
+
+  @Test
+  void abcNetEqualsTrainingGraph() throws IOException {
+    for (long seed = 41; seed <= 43; seed++) {
+      PackedModel m = assertPackedEqualsGraph(ABC_NET, seed);
+      assertEquals(PackedStage.Linear.ABC, m.stages().get(1).linear());
+      assertEquals(3, m.stages().get(1).abc().weightBases());
+      assertEquals(m, PackedModelFile.read(new ByteArrayInputStream(PackedModelFile.toBytes(m)), "abc.xnor"));
+    }
+  }
+
   @Test
   void convolutionalModelFileRoundTrips() throws IOException {
     PackedModel m = assertPackedEqualsGraph(CONV_BNN, 25);

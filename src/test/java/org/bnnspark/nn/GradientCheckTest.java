@@ -443,4 +443,110 @@ class GradientCheckTest {
         () -> net.trainBatch(params, state, x, labels, N, new float[params.length], new double[state.length]).lossSum()));
     assertTrue(err < 1e-3, "network rel error " + err);
   }
+
+  /**
+   * ABC-Net: the forward is Σ_m Σ_n α_m β_n (A_n ⊛ B_m) with the paper's bases; α and β get their
+   * exact gradients (finite differences see them: no base flips under a step of α or β); with one
+   * base each, W and the input get α·β times the gradients of the real convolution of A by B (the
+   * STE), the input's masked to the window 0 ≤ R + v ≤ 1.
+   */
+  @Test
+  void abcNetBasesAndGradients() {
+    SplittableRandom rng = new SplittableRandom(16);
+    ConvGeometry g = new ConvGeometry(new Shape(5, 5, 2), 3, 1, 1);
+    AbcLayer abc = new AbcLayer(g, 3, 3, 2);
+    float[] p = new float[abc.paramCount()];
+    abc.initParams(p, rng);
+    float[] x = random(rng, N * 50, 1);
+    float[] y = new float[N * abc.outSize()];
+    abc.forward(Context.inference(p, new float[0]), x, y, N);
+    float[] b = abc.weightBases(p);
+    float[] alpha = abc.alphas(p);
+    float[] v = abc.shifts(p);
+    float[] beta = abc.betas(p);
+    int patch = g.patchSize();
+    for (int m = 0; m < 3; m++) { // B_m = sign(W − mean + u_m std) with u = −1, 0, 1
+      double mean = 0;
+      for (int i = 0; i < 3 * patch; i++) {
+        mean += p[i] / (3.0 * patch);
+      }
+      double var = 0;
+      for (int i = 0; i < 3 * patch; i++) {
+        var += (p[i] - mean) * (p[i] - mean) / (3.0 * patch);
+      }
+      for (int i = 0; i < 3 * patch; i++) {
+        double t = p[i] - mean + (m - 1) * Math.sqrt(var);
+        if (Math.abs(t) > 1e-5) {
+          assertEquals(t >= 0 ? 1f : -1f, b[m * 3 * patch + i]);
+        }
+      }
+    }
+    float[] cols = new float[N * g.positions() * patch];
+    float[] plane = new float[x.length];
+    double[] expected = new double[y.length];
+    for (int k = 0; k < 2; k++) {
+      for (int i = 0; i < x.length; i++) {
+        plane[i] = x[i] + v[k] >= 0.5f ? 1f : -1f;
+      }
+      g.im2col(plane, N, cols);
+      for (int m = 0; m < 3; m++) {
+        for (int r = 0; r < N * g.positions(); r++) {
+          for (int f = 0; f < 3; f++) {
+            double z = 0;
+            for (int i = 0; i < patch; i++) {
+              z += cols[r * patch + i] * b[(m * 3 + f) * patch + i];
+            }
+            expected[r * 3 + f] += alpha[m] * beta[k] * z;
+          }
+        }
+      }
+    }
+    assertTrue(relError(expected, toDouble(y)) < 1e-6, "forward");
+
+    float[] c = random(rng, y.length, 1);
+    float[] grad = new float[p.length];
+    Context ctx = Context.training(p, new float[0], grad, new double[0]);
+    abc.forward(ctx, x, y, N);
+    abc.backward(ctx, x, y, c, new float[x.length], N);
+    java.util.function.DoubleSupplier f = () -> objective(abc, p, new float[0], x, c, true);
+    double[] fd = centralDifferences(p, f);
+    int alphaOff = 3 * patch;
+    for (int i : new int[] {alphaOff, alphaOff + 1, alphaOff + 2, alphaOff + 5, alphaOff + 6}) { // α_0..2, β_0..1
+      assertEquals(fd[i], grad[i], 1e-3 * (1 + Math.abs(fd[i])), "scale parameter " + i);
+    }
+
+    // one base each: the STE gradients are α·β times those of the real convolution of A_0 by B_0
+    AbcLayer one = new AbcLayer(g, 3, 1, 1);
+    float[] q = new float[one.paramCount()];
+    one.initParams(q, rng);
+    float a0 = q[alphaOff];
+    float b0 = q[alphaOff + 2];
+    float v0 = q[alphaOff + 1];
+    Conv2d real = new Conv2d(g, 3, new Dense(patch, 3, false));
+    float[] basis = one.weightBases(q);
+    float[] signs = new float[x.length];
+    for (int i = 0; i < x.length; i++) {
+      signs[i] = x[i] + v0 >= 0.5f ? 1f : -1f;
+    }
+    float[] gradOne = new float[q.length];
+    Context ctxOne = Context.training(q, new float[0], gradOne, new double[0]);
+    float[] yOne = new float[y.length];
+    one.forward(ctxOne, x, yOne, N);
+    float[] dxOne = new float[x.length];
+    one.backward(ctxOne, x, yOne, c, dxOne, N);
+    float[] gradReal = new float[basis.length];
+    Context ctxReal = Context.training(basis, new float[0], gradReal, new double[0]);
+    float[] yReal = new float[y.length];
+    real.forward(ctxReal, signs, yReal, N);
+    float[] dxReal = new float[x.length];
+    real.backward(ctxReal, signs, yReal, c, dxReal, N);
+    for (int i = 0; i < basis.length; i++) {
+      assertEquals(a0 * b0 * gradReal[i], gradOne[i], 1e-4 * (1 + Math.abs(gradOne[i])), "dW " + i);
+    }
+    for (int i = 0; i < x.length; i++) {
+      float t = x[i] + v0;
+      float window = t >= 0f && t <= 1f ? 1f : 0f;
+      assertEquals(a0 * b0 * dxReal[i] * window, dxOne[i], 1e-4 * (1 + Math.abs(dxOne[i])), "dx " + i);
+    }
+  }
 }
