@@ -16,6 +16,7 @@ import org.bnnspark.nn.Layer;
 import org.bnnspark.nn.MaxPool2d;
 import org.bnnspark.nn.Network;
 import org.bnnspark.nn.NetworkSpec;
+import org.bnnspark.nn.RPRelu;
 import org.bnnspark.nn.Relu;
 import org.bnnspark.nn.Shape;
 import org.bnnspark.nn.Shift;
@@ -217,7 +218,7 @@ public final class PackedModel {
     int patch = conv != null ? conv.patchSize() : in.size();
     long[] packed = BitPacking.packRows(weights, features, patch);
     Thresholds.DotValue value = integerDotValue(input, conv != null, patch);
-    if (!signOut || value == null) {
+    if (!signOut || value == null || !java.util.Arrays.stream(ops).allMatch(PointwiseOp::monotone)) {
       return new PackedStage(linear, in, out, conv, pool, packed, null, null, null, null, ops, signOut);
     }
     int[] threshold = new int[features];
@@ -255,6 +256,9 @@ public final class PackedModel {
     }
     if (layer instanceof Relu) {
       return new PointwiseOp(PointwiseOp.Kind.RELU, new float[0][]);
+    }
+    if (layer instanceof RPRelu r) {
+      return new PointwiseOp(PointwiseOp.Kind.RPRELU, r.parameters(params));
     }
     return null;
   }

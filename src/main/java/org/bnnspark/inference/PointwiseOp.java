@@ -3,6 +3,7 @@ package org.bnnspark.inference;
 import java.util.Arrays;
 import org.bnnspark.nn.BatchNorm;
 import org.bnnspark.nn.HardTanh;
+import org.bnnspark.nn.RPRelu;
 import org.bnnspark.nn.Relu;
 
 /**
@@ -10,9 +11,9 @@ import org.bnnspark.nn.Relu;
  * (or the logits): a bias, an inference-mode BatchNorm, a clip, a scale α ≥ 0. Each evaluates the very function
  * the training graph's layer calls, so a packed model reproduces the training graph bit for bit.
  *
- * <p>Every kind is monotone in its input for a fixed feature (non-increasing only for a BatchNorm
- * with γ &lt; 0), which is what lets a chain of them followed by {@code sign} fold into one integer
- * threshold per neuron (see {@link Thresholds}).
+ * <p>Every kind but an RPReLU with a negative slope is monotone in its input for a fixed feature
+ * (non-increasing only for a BatchNorm with γ &lt; 0), which is what lets a chain of them followed by
+ * {@code sign} fold into one integer threshold per neuron (see {@link Thresholds}); see {@link #monotone}.
  */
 public record PointwiseOp(Kind kind, float[][] arrays) {
 
@@ -27,7 +28,9 @@ public record PointwiseOp(Kind kind, float[][] arrays) {
     /** {@link Relu#apply}. */
     RELU(4, 0),
     /** {@code v · a[j]}: a scaled binary layer's α (XNOR-Net). */
-    SCALE(5, 1);
+    SCALE(5, 1),
+    /** {@link RPRelu#apply} with {@code [γ, ζ, β]} (ReActNet); monotone only while ζ ≥ 0. */
+    RPRELU(6, 3);
 
     final int code;
     final int arrayCount;
@@ -61,7 +64,21 @@ public record PointwiseOp(Kind kind, float[][] arrays) {
       case HARDTANH -> HardTanh.apply(v);
       case RELU -> Relu.apply(v);
       case SCALE -> v * arrays[0][j];
+      case RPRELU -> RPRelu.apply(v, arrays[0][j], arrays[1][j], arrays[2][j]);
     };
+  }
+
+  /** Whether the operation is monotone in its input for every feature (what folding into thresholds needs). */
+  public boolean monotone() {
+    if (kind != Kind.RPRELU) {
+      return true;
+    }
+    for (float zeta : arrays[1]) {
+      if (!(zeta >= 0f)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Applies the chain {@code ops} to feature {@code j}. */

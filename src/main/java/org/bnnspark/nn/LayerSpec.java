@@ -14,7 +14,7 @@ import java.util.Set;
  *   <li>{@code {"type": "batch_norm", "epsilon": 1e-5, "momentum": 0.1}};</li>
  *   <li>{@code {"type": "sign", "quantizer": "ste_sign"}} — binary activation with the STE;</li>
  *   <li>{@code {"type": "shift"}} — a learned per-feature shift (before a sign: ReActNet's RSign);</li>
- *   <li>{@code {"type": "hardtanh"}}, {@code {"type": "relu"}};</li>
+ *   <li>{@code {"type": "hardtanh"}}, {@code {"type": "relu"}}, {@code {"type": "rprelu"}} (ReActNet's per-channel shifted PReLU);</li>
  *   <li>{@code {"type": "dropout", "rate": 0.2}} — training only (identity at inference);</li>
  *   <li>{@code {"type": "conv2d", "filters": 32, "kernel": 3, "stride": 1, "padding": 1, "bias": true}} and
  *       {@code {"type": "binary_conv2d", "filters": 32, "kernel": 3, ...}} (with {@code kernel_quantizer} and
@@ -37,7 +37,7 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
     implements Serializable {
 
   public static final List<String> TYPES = List.of("dense", "binary_dense", "conv2d", "binary_conv2d", "abc_dense", "abc_conv2d",
-      "max_pool2d", "flatten", "batch_norm", "sign", "shift", "hardtanh", "relu", "dropout");
+      "max_pool2d", "flatten", "batch_norm", "sign", "shift", "hardtanh", "relu", "rprelu", "dropout");
 
   /**
    * Builds the layer for an input of shape {@code in}; an {@link IllegalArgumentException} says why
@@ -61,6 +61,7 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
       case "shift" -> new Shift(in);
       case "hardtanh" -> new HardTanh(in);
       case "relu" -> new Relu(in);
+      case "rprelu" -> new RPRelu(in);
       case "dropout" -> new Dropout(in, rate);
       default -> throw new IllegalStateException(type);
     };
@@ -134,7 +135,7 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
         c.allowOnly(Set.of("type", "rate"));
         return new LayerSpec(type, 0, false, null, null, 0f, 0f, (float) c.number("rate", 0.5, 0, 0.95), 0, 0, 0, 0, 0);
       }
-      case "shift", "hardtanh", "relu", "flatten" -> {
+      case "shift", "hardtanh", "relu", "rprelu", "flatten" -> {
         c.allowOnly(Set.of("type"));
         return new LayerSpec(type, 0, false, null, null, 0f, 0f, 0f, 0, 0, 0, 0, 0);
       }

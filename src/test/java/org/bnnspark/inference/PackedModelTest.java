@@ -190,6 +190,30 @@ class PackedModelTest {
   }
 
   @Test
+  void rpreluFoldsWhileMonotoneAndRunsInFloatOtherwise() {
+    String json = """
+        {"input_shape": [6, 6, 3], "classes": 3, "layers": [
+          {"type": "sign"},
+          {"type": "binary_conv2d", "filters": 5, "kernel": 3, "padding": 1}, {"type": "batch_norm"}, {"type": "rprelu"}, {"type": "sign"},
+          {"type": "flatten"}, {"type": "binary_dense", "units": 3}, {"type": "batch_norm"}, {"type": "rprelu"}]}""";
+    PackedModel folded = assertPackedEqualsGraph(json, 51);
+    assertTrue(folded.stages().get(1).folded(), "ζ ≥ 0: monotone, folded");
+    Network net = network(json);
+    float[][] ps = trainedLike(net, 52);
+    int rprelu = net.layers().get(3).paramOffset();
+    ps[0][rprelu + 5 + 1] = -0.7f; // channel 1's slope below the kink
+    ps[0][rprelu + 1] = 0.4f;
+    PackedModel model = PackedModel.compile(net, ps[0], ps[1], "test", json);
+    assertTrue(!model.stages().get(1).folded(), "a negative slope is not monotone: the stage runs its operations");
+    float[] x = inputs(net.spec(), 50, 53);
+    float[] expected = new float[150];
+    float[] actual = new float[150];
+    net.predictLogits(ps[0], ps[1], x, 50, expected);
+    model.newScorer().logits(x, 50, actual);
+    assertArrayEquals(expected, actual, 0f);
+  }
+
+  @Test
   void convolutionalModelFileRoundTrips() throws IOException {
     PackedModel m = assertPackedEqualsGraph(CONV_BNN, 25);
     byte[] bytes = PackedModelFile.toBytes(m);
