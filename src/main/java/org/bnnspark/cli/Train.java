@@ -13,6 +13,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.bnnspark.spark.DataFormatException;
 import org.bnnspark.spark.DistributedTrainer;
+import org.bnnspark.spark.ModelFiles;
 import org.bnnspark.spark.OutputDir;
 import org.bnnspark.spark.PackedValidation;
 import org.bnnspark.inference.ModelSummary;
@@ -48,6 +49,8 @@ public final class Train {
       new Args.Option("--output", "DIR", "output directory: model.xnor (packed), model.bnn (trained network), config.json, metrics.jsonl, "
           + "report.html, checkpoints/ (default: out/CONFIG-NAME, or out/CONFIG-NAME-2, -3… when taken)"),
       new Args.Option("--resume", null, "continue from the newest checkpoint in --output"),
+      new Args.Option("--init-from", "MODEL", "start from a trained model (a training output directory or its model.bnn) instead of "
+          + "random weights: a second training stage, e.g. Bitwise Neural Networks' bitwise stage after its real-valued one"),
       new Args.Option("--stop-after", "N", "stop after epoch N (the schedule still spans --epochs); finish with --resume"),
       new Args.Option("--quiet", null, "no per-step progress line"),
       new Args.Option("--help", null, "this help"),
@@ -69,6 +72,9 @@ public final class Train {
       return;
     }
     String data = a.required("--data");
+    if (a.has("--resume") && a.has("--init-from")) {
+      throw new UsageException("--init-from starts a new run; --resume continues one: pass only one of them");
+    }
     if (a.has("--resume") && !a.has("--output")) {
       throw new UsageException("--resume needs the --output directory of the run to continue");
     }
@@ -131,6 +137,14 @@ public final class Train {
         }
       } else if (out.exists(OutputDir.MODEL) || !out.checkpoints().isEmpty()) {
         throw new UsageException(output + " already holds a training run; pass --resume to continue it or choose another --output");
+      } else if (a.has("--init-from")) {
+        String from = a.get("--init-from", null);
+        try {
+          state.initializeFrom(ModelFiles.trainedNetwork(from, hconf));
+        } catch (IllegalArgumentException e) {
+          throw new DataFormatException(from + ": cannot start " + config.name() + " from it: " + e.getMessage());
+        }
+        System.out.println("starting from " + from);
       }
       out.writeText(OutputDir.CONFIG, config.text());
 

@@ -18,6 +18,7 @@ import org.bnnspark.nn.Network;
 import org.bnnspark.nn.NetworkSpec;
 import org.bnnspark.nn.RPRelu;
 import org.bnnspark.nn.Relu;
+import org.bnnspark.nn.Tanh;
 import org.bnnspark.nn.Shape;
 import org.bnnspark.nn.Shift;
 import org.bnnspark.nn.SignActivation;
@@ -256,6 +257,9 @@ public final class PackedModel {
     }
     if (layer instanceof Relu) {
       return new PointwiseOp(PointwiseOp.Kind.RELU, new float[0][]);
+    }
+    if (layer instanceof Tanh) {
+      return new PointwiseOp(PointwiseOp.Kind.TANH, new float[0][]);
     }
     if (layer instanceof RPRelu r) {
       return new PointwiseOp(PointwiseOp.Kind.RPRELU, r.parameters(params));

@@ -5,6 +5,7 @@ import org.bnnspark.nn.BatchNorm;
 import org.bnnspark.nn.HardTanh;
 import org.bnnspark.nn.RPRelu;
 import org.bnnspark.nn.Relu;
+import org.bnnspark.nn.Tanh;
 
 /**
  * One per-feature float operation of the inference graph between a linear layer and the next sign
@@ -30,7 +31,9 @@ public record PointwiseOp(Kind kind, float[][] arrays) {
     /** {@code v · a[j]}: a scaled binary layer's α (XNOR-Net). */
     SCALE(5, 1),
     /** {@link RPRelu#apply} with {@code [γ, ζ, β]} (ReActNet); monotone only while ζ ≥ 0. */
-    RPRELU(6, 3);
+    RPRELU(6, 3),
+    /** {@link Tanh#apply}. */
+    TANH(7, 0);
 
     final int code;
     final int arrayCount;
@@ -65,6 +68,7 @@ public record PointwiseOp(Kind kind, float[][] arrays) {
       case RELU -> Relu.apply(v);
       case SCALE -> v * arrays[0][j];
       case RPRELU -> RPRelu.apply(v, arrays[0][j], arrays[1][j], arrays[2][j]);
+      case TANH -> Tanh.apply(v);
     };
   }
 

@@ -75,6 +75,15 @@ public abstract class Layer {
   /** Writes initial parameters into {@code params[paramOffset ...]}. */
   public void initParams(float[] params, SplittableRandom rng) {}
 
+  /**
+   * The parameters another network starting from this one's training receives (see {@link
+   * Network#transferFrom}): its slice as stored, or in the form it acts in (a compressed layer's
+   * {@code tanh(W̃)}).
+   */
+  public float[] transferableParams(float[] params) {
+    return java.util.Arrays.copyOfRange(params, paramOffset, paramOffset + paramCount());
+  }
+
   /** Writes initial state into {@code state[stateOffset ...]}. */
   public void initState(float[] state) {}
 

@@ -7,7 +7,8 @@ import java.util.Set;
 /**
  * The description of one layer, as written in a configuration file ({@code layers[i]}):
  * <ul>
- *   <li>{@code {"type": "dense", "units": 512, "bias": true}} — real weights;</li>
+ *   <li>{@code {"type": "dense", "units": 512, "bias": true}} — real weights; {@code "weight_compression": "tanh"}
+ *       uses {@code tanh(W̃)} (Bitwise Neural Networks' first stage, {@link CompressedDense});</li>
  *   <li>{@code {"type": "binary_dense", "units": 512, "kernel_quantizer": "ste_sign", "bias": false}};
  *       {@code "scale": "mean_abs"} multiplies each output by α = mean |W| of its weights (XNOR-Net),
  *       {@code "scale": "learned"} by a learned α per output (XNOR-Net++);</li>
@@ -31,13 +32,14 @@ import java.util.Set;
  * @param kernel window side of a convolution or pooling
  * @param weightBases ABC-Net's M (0 for other layers)
  * @param activationBases ABC-Net's N (0 for other layers)
+ * @param tanhCompressed a dense layer's {@code "weight_compression": "tanh"}
  */
 public record LayerSpec(String type, int units, boolean bias, Quantizer quantizer, BinaryDense.Scale scale, float epsilon,
-    float momentum, float rate, int kernel, int stride, int padding, int weightBases, int activationBases)
+    float momentum, float rate, int kernel, int stride, int padding, int weightBases, int activationBases, boolean tanhCompressed)
     implements Serializable {
 
   public static final List<String> TYPES = List.of("dense", "binary_dense", "conv2d", "binary_conv2d", "abc_dense", "abc_conv2d",
-      "max_pool2d", "flatten", "batch_norm", "sign", "shift", "hardtanh", "relu", "rprelu", "dropout");
+      "max_pool2d", "flatten", "batch_norm", "sign", "shift", "hardtanh", "tanh", "relu", "rprelu", "dropout");
 
   /**
    * Builds the layer for an input of shape {@code in}; an {@link IllegalArgumentException} says why
@@ -45,7 +47,7 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
    */
   public Layer build(Shape in) {
     return switch (type) {
-      case "dense" -> new Dense(flat(in), units, bias);
+      case "dense" -> tanhCompressed ? new CompressedDense(flat(in), units, bias) : new Dense(flat(in), units, bias);
       case "binary_dense" -> new BinaryDense(flat(in), units, bias, quantizer, scale);
       case "conv2d", "binary_conv2d" -> {
         ConvGeometry g = new ConvGeometry(in, kernel, stride, padding);
@@ -60,6 +62,7 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
       case "sign" -> new SignActivation(in, quantizer);
       case "shift" -> new Shift(in);
       case "hardtanh" -> new HardTanh(in);
+      case "tanh" -> new Tanh(in);
       case "relu" -> new Relu(in);
       case "rprelu" -> new RPRelu(in);
       case "dropout" -> new Dropout(in, rate);
@@ -83,44 +86,49 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
     String type = c.string("type");
     switch (type) {
       case "dense" -> {
-        c.allowOnly(Set.of("type", "units", "bias"));
-        return new LayerSpec(type, c.positiveInt("units"), c.bool("bias", true), null, null, 0f, 0f, 0f, 0, 0, 0, 0, 0);
+        c.allowOnly(Set.of("type", "units", "bias", "weight_compression"));
+        String compression = c.string("weight_compression", "none");
+        if (!compression.equals("none") && !compression.equals("tanh")) {
+          throw c.error("'weight_compression': expected none or tanh, got '" + compression + "'");
+        }
+        return new LayerSpec(type, c.positiveInt("units"), c.bool("bias", true), null, null, 0f, 0f, 0f, 0, 0, 0, 0, 0,
+            compression.equals("tanh"));
       }
       case "binary_dense" -> {
         c.allowOnly(Set.of("type", "units", "bias", "kernel_quantizer", "scale"));
         BinaryDense.Scale scale = scale(c);
-        return new LayerSpec(type, c.positiveInt("units"), binaryBias(c, scale), quantizer(c, "kernel_quantizer"), scale, 0f, 0f, 0f, 0, 0, 0, 0, 0);
+        return new LayerSpec(type, c.positiveInt("units"), binaryBias(c, scale), quantizer(c, "kernel_quantizer"), scale, 0f, 0f, 0f, 0, 0, 0, 0, 0, false);
       }
       case "conv2d" -> {
         c.allowOnly(Set.of("type", "filters", "kernel", "stride", "padding", "bias"));
         return new LayerSpec(type, c.positiveInt("filters"), c.bool("bias", true), null, null, 0f, 0f, 0f, c.positiveInt("kernel"),
-            c.positiveInt("stride", 1), padding(c), 0, 0);
+            c.positiveInt("stride", 1), padding(c), 0, 0, false);
       }
       case "binary_conv2d" -> {
         c.allowOnly(Set.of("type", "filters", "kernel", "stride", "padding", "bias", "kernel_quantizer", "scale"));
         BinaryDense.Scale scale = scale(c);
         return new LayerSpec(type, c.positiveInt("filters"), binaryBias(c, scale), quantizer(c, "kernel_quantizer"), scale, 0f, 0f, 0f,
-            c.positiveInt("kernel"), c.positiveInt("stride", 1), padding(c), 0, 0);
+            c.positiveInt("kernel"), c.positiveInt("stride", 1), padding(c), 0, 0, false);
       }
       case "max_pool2d" -> {
         c.allowOnly(Set.of("type", "pool", "stride"));
         int pool = c.positiveInt("pool");
-        return new LayerSpec(type, 0, false, null, null, 0f, 0f, 0f, pool, c.positiveInt("stride", pool), 0, 0, 0);
+        return new LayerSpec(type, 0, false, null, null, 0f, 0f, 0f, pool, c.positiveInt("stride", pool), 0, 0, 0, false);
       }
       case "abc_dense" -> {
         c.allowOnly(Set.of("type", "units", "weight_bases", "activation_bases"));
         return new LayerSpec(type, c.positiveInt("units"), false, null, null, 0f, 0f, 0f, 1, 1, 0, bases(c, "weight_bases"),
-            bases(c, "activation_bases"));
+            bases(c, "activation_bases"), false);
       }
       case "abc_conv2d" -> {
         c.allowOnly(Set.of("type", "filters", "kernel", "stride", "padding", "weight_bases", "activation_bases"));
         return new LayerSpec(type, c.positiveInt("filters"), false, null, null, 0f, 0f, 0f, c.positiveInt("kernel"),
-            c.positiveInt("stride", 1), padding(c), bases(c, "weight_bases"), bases(c, "activation_bases"));
+            c.positiveInt("stride", 1), padding(c), bases(c, "weight_bases"), bases(c, "activation_bases"), false);
       }
       case "batch_norm" -> {
         c.allowOnly(Set.of("type", "epsilon", "momentum"));
         return new LayerSpec(type, 0, false, null, null, (float) c.number("epsilon", 1e-5, 1e-12, 1),
-            (float) c.number("momentum", 0.1, 0, 1), 0f, 0, 0, 0, 0, 0);
+            (float) c.number("momentum", 0.1, 0, 1), 0f, 0, 0, 0, 0, 0, false);
       }
       case "sign" -> {
         c.allowOnly(Set.of("type", "quantizer"));
@@ -129,15 +137,15 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
           throw c.error("'quantizer': " + q.configName() + " binarizes weights (BinaryConnect); a sign activation takes "
               + Quantizer.STE_SIGN.configName() + " or " + Quantizer.APPROX_SIGN.configName());
         }
-        return new LayerSpec(type, 0, false, q, null, 0f, 0f, 0f, 0, 0, 0, 0, 0);
+        return new LayerSpec(type, 0, false, q, null, 0f, 0f, 0f, 0, 0, 0, 0, 0, false);
       }
       case "dropout" -> {
         c.allowOnly(Set.of("type", "rate"));
-        return new LayerSpec(type, 0, false, null, null, 0f, 0f, (float) c.number("rate", 0.5, 0, 0.95), 0, 0, 0, 0, 0);
+        return new LayerSpec(type, 0, false, null, null, 0f, 0f, (float) c.number("rate", 0.5, 0, 0.95), 0, 0, 0, 0, 0, false);
       }
-      case "shift", "hardtanh", "relu", "rprelu", "flatten" -> {
+      case "shift", "hardtanh", "tanh", "relu", "rprelu", "flatten" -> {
         c.allowOnly(Set.of("type"));
-        return new LayerSpec(type, 0, false, null, null, 0f, 0f, 0f, 0, 0, 0, 0, 0);
+        return new LayerSpec(type, 0, false, null, null, 0f, 0f, 0f, 0, 0, 0, 0, 0, false);
       }
       default -> throw c.error("unknown layer type '" + type + "' (expected one of: " + String.join(", ", TYPES) + ")");
     }

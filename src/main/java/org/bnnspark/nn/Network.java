@@ -89,6 +89,33 @@ public final class Network {
     return state;
   }
 
+  /**
+   * Starts this network from another one's trained parameters and state (a second training stage,
+   * e.g. Bitwise Neural Networks' bitwise stage after its real-valued one): the layers that hold
+   * parameters or state are paired in order and must agree in shapes and counts; each passes its
+   * {@link Layer#transferableParams}. Weights are then clipped to this network's latent range.
+   *
+   * @throws IllegalArgumentException naming the first pair that does not match
+   */
+  public void transferFrom(Network source, float[] sourceParams, float[] sourceState, float[] params, float[] state) {
+    List<Layer> from = source.layers.stream().filter(l -> l.paramCount() + l.stateCount() > 0).toList();
+    List<Layer> to = layers.stream().filter(l -> l.paramCount() + l.stateCount() > 0).toList();
+    if (from.size() != to.size()) {
+      throw new IllegalArgumentException("the source network has " + from.size() + " layers with parameters, this one " + to.size());
+    }
+    for (int i = 0; i < to.size(); i++) {
+      Layer a = from.get(i);
+      Layer b = to.get(i);
+      if (a.paramCount() != b.paramCount() || a.stateCount() != b.stateCount() || !a.inShape.equals(b.inShape)
+          || !a.outShape.equals(b.outShape)) {
+        throw new IllegalArgumentException("layer " + b.describe() + " cannot start from " + a.describe());
+      }
+      System.arraycopy(a.transferableParams(sourceParams), 0, params, b.paramOffset, b.paramCount());
+      System.arraycopy(sourceState, a.stateOffset, state, b.stateOffset, b.stateCount());
+    }
+    clipLatent(params);
+  }
+
   /** Clips every latent binary weight to [−1, 1]. */
   public void clipLatent(float[] params) {
     for (Layer layer : layers) {

@@ -23,19 +23,8 @@ public final class ModelFiles {
 
   /** Loads the model at {@code path} for {@code engine} ({@code packed} or {@code float}). */
   public static ScoringModel load(String path, String engine, Configuration conf) throws IOException {
-    Path p = new Path(path);
+    Path p = resolve(path, engine.equals("packed") ? OutputDir.PACKED_MODEL : OutputDir.MODEL, conf);
     FileSystem fs = p.getFileSystem(conf);
-    if (!fs.exists(p)) {
-      throw new DataFormatException(path + ": no such model file or directory");
-    }
-    if (fs.getFileStatus(p).isDirectory()) {
-      Path file = new Path(p, engine.equals("packed") ? OutputDir.PACKED_MODEL : OutputDir.MODEL);
-      if (!fs.exists(file)) {
-        throw new DataFormatException(path + ": a training output directory should hold " + file.getName()
-            + " (is the training finished?)");
-      }
-      p = file;
-    }
     byte[] bytes;
     try (InputStream in = fs.open(p)) {
       bytes = in.readAllBytes();
@@ -54,6 +43,31 @@ public final class ModelFiles {
     }
     return ScoringModel.packed(PackedModel.compile(new Network(m.config().network()), m.params(), m.state(),
         m.config().name(), m.config().text()));
+  }
+
+  /** The trained network (not the packed model) at {@code path}: a training output directory or its model file. */
+  public static NetworkFile.Model trainedNetwork(String path, Configuration conf) throws IOException {
+    Path p = resolve(path, OutputDir.MODEL, conf);
+    try (InputStream in = p.getFileSystem(conf).open(p)) {
+      return NetworkFile.readModel(in, p.toString());
+    }
+  }
+
+  /** {@code path} itself, or the file {@code name} in it when it is a (training output) directory. */
+  private static Path resolve(String path, String name, Configuration conf) throws IOException {
+    Path p = new Path(path);
+    FileSystem fs = p.getFileSystem(conf);
+    if (!fs.exists(p)) {
+      throw new DataFormatException(path + ": no such model file or directory");
+    }
+    if (!fs.getFileStatus(p).isDirectory()) {
+      return p;
+    }
+    Path file = new Path(p, name);
+    if (!fs.exists(file)) {
+      throw new DataFormatException(path + ": a training output directory should hold " + name + " (is the training finished?)");
+    }
+    return file;
   }
 
   /** The directory a model path lives in (the path itself for a directory). */

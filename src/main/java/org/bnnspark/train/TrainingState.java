@@ -36,6 +36,16 @@ public final class TrainingState {
     this.epochStartSigns = network.binaryWeightSigns(params);
   }
 
+  /**
+   * Starts from another run's trained network (a second training stage): its parameters and state
+   * move over layer by layer ({@link Network#transferFrom}); the optimizer starts fresh from them.
+   */
+  public void initializeFrom(NetworkFile.Model source) {
+    network.transferFrom(new Network(source.config().network()), source.params(), source.state(), params, state);
+    optimizer.initialize(params);
+    epochStartSigns = network.binaryWeightSigns(params);
+  }
+
   /** Applies one step's summed gradients. */
   public void apply(StepSums sums, int stepsPerEpoch) {
     TrainingSpec t = config.training();

@@ -39,6 +39,13 @@ class MethodsTest {
   }
 
   private static double trainAndCheck(String name, String input, String layers, String optimizer, double lr) {
+    return trainAndCheck(name, input, layers, optimizer, lr, null).accuracy;
+  }
+
+  private record Trained(TrainingState state, double accuracy) {}
+
+  /** As above, starting from {@code from}'s trained network when it is not null. */
+  private static Trained trainAndCheck(String name, String input, String layers, String optimizer, double lr, TrainingState from) {
     String json = "{\"name\": \"" + name + "\", \"network\": {" + input + ", \"classes\": 4, \"layers\": [" + layers
         + "]},\n" + training(optimizer, lr) + "}";
     ModelConfig config = ModelConfig.parse(json, name);
@@ -46,6 +53,9 @@ class MethodsTest {
     RowBlock train = SyntheticData.slice(all, 0, 2000);
     RowBlock test = SyntheticData.slice(all, 2000, 2500);
     TrainingState s = new TrainingState(config);
+    if (from != null) {
+      s.initializeFrom(new org.bnnspark.train.NetworkFile.Model(from.config, from.params, from.state));
+    }
     List<List<RowBlock>> parts = new ArrayList<>();
     SyntheticData.split(train, 2).forEach(b -> parts.add(List.of(b)));
     List<EpochMetrics> metrics = new ArrayList<>();
@@ -59,7 +69,7 @@ class MethodsTest {
     assertArrayEquals(graph, bits, 0f, name + ": packed logits differ from the training graph's");
     double acc = metrics.get(metrics.size() - 1).validationAccuracy();
     assertTrue(acc >= 0.9, name + ": held-out accuracy " + acc + " (chance 0.25)");
-    return acc;
+    return new Trained(s, acc);
   }
 
   @Test
@@ -165,5 +175,28 @@ class MethodsTest {
         {"type": "max_pool2d", "pool": 2}, {"type": "batch_norm"}, {"type": "flatten"},
         {"type": "abc_dense", "units": 32, "weight_bases": 3, "activation_bases": 3}, {"type": "batch_norm"},
         {"type": "dense", "units": 4}""");
+  }
+
+  @Test
+  void bitwiseNeuralNetworksTwoStages() {
+    // stage 1: real-valued, tanh-compressed weights and tanh activations on 1-bit (sign) inputs
+    Trained real = trainAndCheck("bitwise-stage1", "\"input_size\": 32", """
+        {"type": "sign"},
+        {"type": "dense", "units": 64, "weight_compression": "tanh"}, {"type": "batch_norm"}, {"type": "tanh"},
+        {"type": "dense", "units": 4, "weight_compression": "tanh"}, {"type": "batch_norm"}""", "{\"type\": \"adam\"}", 0.01, null);
+    // stage 2 starts from tanh(W̃) and trains bipolar weights and activations (STE)
+    Trained bitwise = trainAndCheck("bitwise", "\"input_size\": 32", """
+        {"type": "sign"},
+        {"type": "binary_dense", "units": 64, "bias": true}, {"type": "batch_norm"}, {"type": "sign"},
+        {"type": "binary_dense", "units": 4, "bias": true}, {"type": "batch_norm"}""", "{\"type\": \"adam\"}", 0.001, real.state());
+    assertTrue(bitwise.accuracy() >= 0.9);
+    // the transfer itself: the second network starts from the first one's compressed weights
+    TrainingState fresh = new TrainingState(bitwise.state().config);
+    fresh.initializeFrom(new org.bnnspark.train.NetworkFile.Model(real.state().config, real.state().params, real.state().state));
+    float[] compressed = ((org.bnnspark.nn.Dense) real.state().network.layers().get(1)).inferenceWeights(real.state().params);
+    for (int i = 0; i < compressed.length; i++) {
+      assertTrue(compressed[i] == fresh.params[i], "weight " + i);
+    }
+    assertTrue(java.util.Arrays.equals(real.state().state, fresh.state), "BatchNorm statistics carried over");
   }
 }

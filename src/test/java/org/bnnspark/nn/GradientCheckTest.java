@@ -565,4 +565,17 @@ class GradientCheckTest {
     }
     check(r, p, x, true);
   }
+
+  @Test
+  void tanhCompressedDenseAndTanh() {
+    SplittableRandom rng = new SplittableRandom(18);
+    CompressedDense d = new CompressedDense(6, 4, true);
+    float[] p = random(rng, d.paramCount(), 0.8);
+    check(d, p, random(rng, N * 6, 1), true);
+    float[] w = d.inferenceWeights(p);
+    for (int i = 0; i < w.length; i++) {
+      assertEquals(Math.tanh(p[i]), w[i], 1e-6);
+    }
+    check(new Tanh(Shape.flat(5)), new float[0], random(rng, N * 5, 1.5), true);
+  }
 }

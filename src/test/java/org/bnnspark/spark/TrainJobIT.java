@@ -80,6 +80,40 @@ class TrainJobIT {
   }
 
   @Test
+  void convolutionalNetworkAndASecondTrainingStageFromAFirstOne() throws Exception {
+    // the 8×8 test images as a one-channel image: binary convolution with zero padding, pooling, dense head
+    Path conv = tmp.resolve("conv.json");
+    Files.writeString(conv, TestData.CONFIG.replace("\"input_size\": 64,", "\"input_shape\": [8, 8, 1],").replace(
+        "{\"type\": \"binary_dense\", \"units\": 48}, {\"type\": \"batch_norm\"}, {\"type\": \"sign\"},",
+        "{\"type\": \"binary_conv2d\", \"filters\": 8, \"kernel\": 3, \"padding\": 1}, {\"type\": \"max_pool2d\", \"pool\": 2},"
+            + " {\"type\": \"batch_norm\"}, {\"type\": \"sign\"}, {\"type\": \"flatten\"},"));
+    JobRunner.Result convRun = JobRunner.train("--data", data.toString(), "--config", conv.toString(), "--partitions", "2",
+        "--master", "local[2]", "--output", tmp.resolve("conv-out").toString());
+    assertEquals(0, convRun.exitCode(), convRun.stdout() + convRun.stderr());
+    assertTrue(convRun.stdout().contains("BinaryConv2d(8×8×1→8×8×8, 3×3/1 pad 1"), convRun.stdout());
+    assertTrue(convRun.stdout().contains("same prediction on 300 (100.00%)"), convRun.stdout());
+    assertTrue(Double.parseDouble(convRun.lastLine().substring("test_accuracy=".length())) > 0.8, convRun.lastLine());
+
+    // Bitwise Neural Networks' two stages: tanh-compressed real weights first, then the binary network from them
+    Path stage1 = tmp.resolve("stage1.json");
+    Files.writeString(stage1, TestData.CONFIG.replace("\"binary_dense\", \"units\": 48}", "\"dense\", \"units\": 48, \"bias\": false, "
+        + "\"weight_compression\": \"tanh\"}").replace("\"binary_dense\", \"units\": 32}", "\"dense\", \"units\": 32, \"bias\": false, "
+        + "\"weight_compression\": \"tanh\"}").replace("\"binary_dense\", \"units\": 4}", "\"dense\", \"units\": 4, \"bias\": false, "
+        + "\"weight_compression\": \"tanh\"}").replace("{\"type\": \"sign\"}", "{\"type\": \"tanh\"}"));
+    train("local[2]", tmp.resolve("stage1").toString(), "--config", stage1.toString());
+    JobRunner.Result second = train("local[2]", tmp.resolve("stage2").toString(), "--init-from", tmp.resolve("stage1").toString());
+    assertTrue(second.stdout().contains("starting from " + tmp.resolve("stage1")), second.stdout());
+    assertTrue(Double.parseDouble(second.lastLine().substring("test_accuracy=".length())) > 0.8, second.lastLine());
+
+    JobRunner.Result mismatch = JobRunner.train("--data", data.toString(), "--config", config.toString(), "--output",
+        tmp.resolve("mismatch").toString(), "--init-from", tmp.resolve("conv-out").toString());
+    assertEquals(1, mismatch.exitCode());
+    String error = mismatch.stderr().lines().filter(l -> l.startsWith("error: ")).findFirst().orElse("");
+    assertTrue(error.contains("conv-out: cannot start test-bnn from it"), mismatch.stderr());
+    assertFalse(Files.exists(tmp.resolve("mismatch/model.bnn")));
+  }
+
+  @Test
   void csvInputTrainsThroughTheSameJob() throws Exception {
     Path idx = TestData.write(tmp.resolve("plain"), 1200, 300, false);
     Path train = TestData.csvFromIdx(idx, "train", tmp.resolve("train.csv"));
