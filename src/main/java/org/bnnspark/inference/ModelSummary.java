@@ -33,6 +33,11 @@ public final class ModelSummary {
   /** {binary weights, float params, thresholds, packed bytes, float32 bytes, binary MACs, 8×1-bit MACs, float MACs}. */
   private static long[] row(PackedModel m, int s) {
     PackedStage st = m.stages().get(s);
+    if (st.linear() == PackedStage.Linear.RESIDUAL) { // its block's totals, plus the shortcut's additions
+      Totals t = totals(PackedModel.block(st));
+      return new long[] {t.binaryWeights(), t.floatParams(), t.thresholds(), t.packedBytes(), t.float32Bytes(), t.binaryMacs(),
+          t.levelMacs(), t.floatMacs() + st.in()};
+    }
     long weights = st.linear() == PackedStage.Linear.NONE ? 0 : (long) st.patch() * st.features();
     // a convolution applies each weight once per output position
     long macs = st.conv() == null ? weights : weights * st.conv().positions();
@@ -92,6 +97,7 @@ public final class ModelSummary {
       case BINARY -> "binary" + window + " " + shapes;
       case REAL -> "float" + window + " " + shapes;
       case ABC -> "abc " + st.abc().weightBases() + "×" + st.abc().activationBases() + window + " " + shapes;
+      case RESIDUAL -> "residual " + shapes + ": x + " + st.block().size() + " stage(s)";
       case NONE -> "pointwise " + shapes;
     } + (st.pool() == null ? "" : " · pool " + st.pool().size());
     String tail = st.folded() ? " · threshold → bits" : (st.ops().length > 0 ? " · " + java.util.Arrays.toString(st.ops()) : "")

@@ -18,6 +18,7 @@ import org.bnnspark.nn.Network;
 import org.bnnspark.nn.NetworkSpec;
 import org.bnnspark.nn.RPRelu;
 import org.bnnspark.nn.Relu;
+import org.bnnspark.nn.Residual;
 import org.bnnspark.nn.Tanh;
 import org.bnnspark.nn.Shape;
 import org.bnnspark.nn.Shift;
@@ -83,7 +84,7 @@ public final class PackedModel {
         throw new IllegalArgumentException("stage " + i + " takes " + s.in() + " inputs but receives " + width);
       }
       stageInputs[i] = rep;
-      rep = s.signOut() ? Representation.BITS : Representation.FLOAT;
+      rep = s.signOut() ? Representation.BITS : Representation.FLOAT; // a residual stage's sum is float too
       width = s.out();
     }
     if (width != classes) {
@@ -140,13 +141,26 @@ public final class PackedModel {
    */
   public static PackedModel compile(Network network, float[] params, float[] state, String name, String sourceConfig) {
     NetworkSpec spec = network.spec();
+    List<PackedStage> stages = compileLayers(network.layers(), params, state,
+        spec.quantizedInput() ? Representation.LEVELS : Representation.FLOAT);
+    return new PackedModel(name, spec.inputSize(), spec.classes(), spec.inputLow(), spec.inputHigh(), stages, sourceConfig);
+  }
+
+  /** The stages of a layer sequence whose input arrives as {@code rep} (a residual block's layers compile the same way). */
+  private static List<PackedStage> compileLayers(List<Layer> all, float[] params, float[] state, Representation rep) {
     // dropout is the identity at inference and flatten only renames a channels-last row: the packed model leaves both out
-    List<Layer> layers = network.layers().stream().filter(l -> !(l instanceof Dropout) && !(l instanceof Flatten)).toList();
+    List<Layer> layers = all.stream().filter(l -> !(l instanceof Dropout) && !(l instanceof Flatten)).toList();
     List<PackedStage> stages = new ArrayList<>();
-    Representation rep = spec.quantizedInput() ? Representation.LEVELS : Representation.FLOAT;
     int i = 0;
     while (i < layers.size()) {
       Layer first = layers.get(i);
+      if (first instanceof Residual r) { // the shortcut is real-valued: the block takes the input as floats, the sum is float
+        stages.add(new PackedStage(PackedStage.Linear.RESIDUAL, r.inShape(), r.outShape(), null, null, null, null, null, null, null,
+            new PointwiseOp[0], false, compileLayers(r.block(), params, state, Representation.FLOAT)));
+        rep = Representation.FLOAT;
+        i++;
+        continue;
+      }
       PackedStage.Linear linear = PackedStage.Linear.NONE;
       ConvGeometry conv = null;
       float[] weights = null;
@@ -199,11 +213,11 @@ public final class PackedModel {
       Shape out = layers.get(i - 1).outShape();
       stages.add(abc != null
           ? new PackedStage(linear, in, out, conv, pool, BitPacking.packRows(weights, weights.length / abcPatch(conv, in), abcPatch(conv, in)),
-              null, abc, null, null, ops.toArray(PointwiseOp[]::new), signOut)
+              null, abc, null, null, ops.toArray(PointwiseOp[]::new), signOut, null)
           : stage(linear, in, out, conv, pool, weights, ops.toArray(PointwiseOp[]::new), signOut, rep));
       rep = signOut ? Representation.BITS : Representation.FLOAT;
     }
-    return new PackedModel(name, spec.inputSize(), spec.classes(), spec.inputLow(), spec.inputHigh(), stages, sourceConfig);
+    return stages;
   }
 
   private static int abcPatch(ConvGeometry conv, Shape in) {
@@ -213,19 +227,19 @@ public final class PackedModel {
   private static PackedStage stage(PackedStage.Linear linear, Shape in, Shape out, ConvGeometry conv, PackedStage.Pool pool,
       float[] weights, PointwiseOp[] ops, boolean signOut, Representation input) {
     if (linear != PackedStage.Linear.BINARY) {
-      return new PackedStage(linear, in, out, conv, pool, null, weights, null, null, null, ops, signOut);
+      return new PackedStage(linear, in, out, conv, pool, null, weights, null, null, null, ops, signOut, null);
     }
     int features = out.channels();
     int patch = conv != null ? conv.patchSize() : in.size();
     long[] packed = BitPacking.packRows(weights, features, patch);
     Thresholds.DotValue value = integerDotValue(input, conv != null, patch);
     if (!signOut || value == null || !java.util.Arrays.stream(ops).allMatch(PointwiseOp::monotone)) {
-      return new PackedStage(linear, in, out, conv, pool, packed, null, null, null, null, ops, signOut);
+      return new PackedStage(linear, in, out, conv, pool, packed, null, null, null, null, ops, signOut, null);
     }
     int[] threshold = new int[features];
     boolean[] flip = new boolean[features];
     Thresholds.fold(ops, features, maxIntegerDot(input, patch), value, threshold, flip);
-    return new PackedStage(linear, in, out, conv, pool, packed, null, null, threshold, flip, new PointwiseOp[0], true);
+    return new PackedStage(linear, in, out, conv, pool, packed, null, null, threshold, flip, new PointwiseOp[0], true, null);
   }
 
   /**
@@ -265,6 +279,11 @@ public final class PackedModel {
       return new PointwiseOp(PointwiseOp.Kind.RPRELU, r.parameters(params));
     }
     return null;
+  }
+
+  /** A residual stage's block as a model of its own (float input, output of the input's width). */
+  static PackedModel block(PackedStage residual) {
+    return new PackedModel("residual", residual.in(), residual.out(), Double.NaN, Double.NaN, residual.block(), "");
   }
 
   /** A scorer with its own buffers (one per thread). */

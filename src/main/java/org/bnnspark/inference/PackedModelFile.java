@@ -60,55 +60,7 @@ public final class PackedModelFile {
       }
       d.writeInt(m.stages().size());
       for (PackedStage s : m.stages()) {
-        d.writeByte(s.linear().code);
-        writeShape(d, s.inShape());
-        writeShape(d, s.outShape());
-        d.writeByte(s.conv() != null ? 1 : 0);
-        if (s.conv() != null) {
-          d.writeInt(s.conv().kernel());
-          d.writeInt(s.conv().stride());
-          d.writeInt(s.conv().padding());
-        }
-        d.writeByte(s.pool() != null ? 1 : 0);
-        if (s.pool() != null) {
-          d.writeInt(s.pool().size());
-          d.writeInt(s.pool().stride());
-          d.writeByte(s.pool().afterOps() ? 1 : 0);
-        }
-        d.writeByte(s.signOut() ? 1 : 0);
-        if (s.linear() == PackedStage.Linear.ABC) {
-          d.writeInt(s.abc().weightBases());
-          d.writeInt(s.abc().activationBases());
-          writeFloats(d, s.abc().alphas());
-          writeFloats(d, s.abc().shifts());
-          writeFloats(d, s.abc().betas());
-        }
-        if (s.linear() == PackedStage.Linear.BINARY || s.linear() == PackedStage.Linear.ABC) {
-          for (long w : s.binaryWeights()) {
-            d.writeLong(w);
-          }
-        } else if (s.linear() == PackedStage.Linear.REAL) {
-          for (float w : s.realWeights()) {
-            d.writeFloat(w);
-          }
-        }
-        d.writeByte(s.folded() ? 1 : 0);
-        if (s.folded()) {
-          for (int j = 0; j < s.features(); j++) {
-            d.writeInt(s.threshold()[j]);
-            d.writeByte(s.flip()[j] ? 1 : 0);
-          }
-        } else {
-          d.writeInt(s.ops().length);
-          for (PointwiseOp op : s.ops()) {
-            d.writeByte(op.kind().code);
-            for (float[] a : op.arrays()) {
-              for (float v : a) {
-                d.writeFloat(v);
-              }
-            }
-          }
-        }
+        writeStage(d, s);
       }
       writeText(d, m.sourceConfig());
       d.flush();
@@ -181,78 +133,7 @@ public final class PackedModelFile {
     }
     List<PackedStage> stages = new ArrayList<>();
     for (int s = 0; s < count; s++) {
-      String where = source + ": stage " + s;
-      PackedStage.Linear linear = PackedStage.Linear.byCode(b.get(), where);
-      Shape inShape;
-      Shape outShape;
-      ConvGeometry conv = null;
-      PackedStage.Pool pool = null;
-      if (version == 1) {
-        inShape = Shape.flat(positive(b.getInt(), where, "input width"));
-        outShape = Shape.flat(positive(b.getInt(), where, "output width"));
-      } else {
-        inShape = readShape(b, where, "input");
-        outShape = readShape(b, where, "output");
-        if (b.get() != 0) {
-          conv = new ConvGeometry(inShape, positive(b.getInt(), where, "kernel"), positive(b.getInt(), where, "stride"),
-              nonNegative(b.getInt(), where, "padding"));
-        }
-        if (b.get() != 0) {
-          pool = new PackedStage.Pool(positive(b.getInt(), where, "pool size"), positive(b.getInt(), where, "pool stride"), b.get() != 0);
-        }
-      }
-      boolean signOut = b.get() != 0;
-      int features = outShape.channels();
-      int patch = conv != null ? conv.patchSize() : inShape.size();
-      long[] binary = null;
-      float[] real = null;
-      PackedStage.Abc abc = null;
-      int bases = 1;
-      if (linear == PackedStage.Linear.ABC) {
-        bases = b.getInt();
-        int activationBases = b.getInt();
-        if (bases < 1 || bases > 64 || activationBases < 1 || activationBases > 64) {
-          throw new IOException(where + ": ABC-Net base counts " + bases + " × " + activationBases + " are out of range");
-        }
-        abc = new PackedStage.Abc(floats(b, bases, where), floats(b, activationBases, where), floats(b, activationBases, where));
-      }
-      if (linear == PackedStage.Linear.BINARY || linear == PackedStage.Linear.ABC) {
-        binary = new long[checked(b, (long) bases * features * BitPacking.words(patch), 8, where)];
-        b.asLongBuffer().get(binary);
-        b.position(b.position() + 8 * binary.length);
-      } else if (linear == PackedStage.Linear.REAL) {
-        real = floats(b, (long) features * patch, where);
-      }
-      int[] threshold = null;
-      boolean[] flip = null;
-      PointwiseOp[] ops;
-      if (b.get() != 0) {
-        if (linear != PackedStage.Linear.BINARY || !signOut) {
-          throw new IOException(where + ": thresholds only follow binary weights and end in a sign");
-        }
-        threshold = new int[checked(b, features, 5, where)];
-        flip = new boolean[features];
-        for (int j = 0; j < features; j++) {
-          threshold[j] = b.getInt();
-          flip[j] = b.get() != 0;
-        }
-        ops = new PointwiseOp[0];
-      } else {
-        int opCount = b.getInt();
-        if (opCount < 0 || opCount > 64) {
-          throw new IOException(where + ": operation count " + opCount + " is out of range");
-        }
-        ops = new PointwiseOp[opCount];
-        for (int o = 0; o < opCount; o++) {
-          PointwiseOp.Kind kind = PointwiseOp.Kind.byCode(b.get(), where);
-          float[][] arrays = new float[kind.arrayCount][];
-          for (int a = 0; a < arrays.length; a++) {
-            arrays[a] = floats(b, features, where);
-          }
-          ops[o] = new PointwiseOp(kind, arrays);
-        }
-      }
-      stages.add(new PackedStage(linear, inShape, outShape, conv, pool, binary, real, abc, threshold, flip, ops, signOut));
+      stages.add(readStage(b, source + ": stage " + s, version, 0));
     }
     String config = readText(b, source, "source configuration");
     if (b.hasRemaining()) {
@@ -282,6 +163,154 @@ public final class PackedModelFile {
 
   private static int nonNegative(int v, String source, String what) throws IOException {
     return v == 0 ? 0 : positive(v, source, what);
+  }
+
+  private static void writeStage(DataOutputStream d, PackedStage s) throws IOException {
+    d.writeByte(s.linear().code);
+    writeShape(d, s.inShape());
+    writeShape(d, s.outShape());
+    d.writeByte(s.conv() != null ? 1 : 0);
+    if (s.conv() != null) {
+      d.writeInt(s.conv().kernel());
+      d.writeInt(s.conv().stride());
+      d.writeInt(s.conv().padding());
+    }
+    d.writeByte(s.pool() != null ? 1 : 0);
+    if (s.pool() != null) {
+      d.writeInt(s.pool().size());
+      d.writeInt(s.pool().stride());
+      d.writeByte(s.pool().afterOps() ? 1 : 0);
+    }
+    d.writeByte(s.signOut() ? 1 : 0);
+    if (s.linear() == PackedStage.Linear.ABC) {
+      d.writeInt(s.abc().weightBases());
+      d.writeInt(s.abc().activationBases());
+      writeFloats(d, s.abc().alphas());
+      writeFloats(d, s.abc().shifts());
+      writeFloats(d, s.abc().betas());
+    }
+    if (s.linear() == PackedStage.Linear.RESIDUAL) {
+      d.writeInt(s.block().size());
+      for (PackedStage inner : s.block()) {
+        writeStage(d, inner);
+      }
+    }
+    if (s.linear() == PackedStage.Linear.BINARY || s.linear() == PackedStage.Linear.ABC) {
+      for (long w : s.binaryWeights()) {
+        d.writeLong(w);
+      }
+    } else if (s.linear() == PackedStage.Linear.REAL) {
+      for (float w : s.realWeights()) {
+        d.writeFloat(w);
+      }
+    }
+    d.writeByte(s.folded() ? 1 : 0);
+    if (s.folded()) {
+      for (int j = 0; j < s.features(); j++) {
+        d.writeInt(s.threshold()[j]);
+        d.writeByte(s.flip()[j] ? 1 : 0);
+      }
+    } else {
+      d.writeInt(s.ops().length);
+      for (PointwiseOp op : s.ops()) {
+        d.writeByte(op.kind().code);
+        for (float[] a : op.arrays()) {
+          for (float v : a) {
+            d.writeFloat(v);
+          }
+        }
+      }
+    }
+  }
+
+  /** One stage; {@code depth} counts the residual blocks it is nested in. */
+  private static PackedStage readStage(ByteBuffer b, String where, int version, int depth) throws IOException {
+    PackedStage.Linear linear = PackedStage.Linear.byCode(b.get(), where);
+    Shape inShape;
+    Shape outShape;
+    ConvGeometry conv = null;
+    PackedStage.Pool pool = null;
+    if (version == 1) {
+      inShape = Shape.flat(positive(b.getInt(), where, "input width"));
+      outShape = Shape.flat(positive(b.getInt(), where, "output width"));
+    } else {
+      inShape = readShape(b, where, "input");
+      outShape = readShape(b, where, "output");
+      if (b.get() != 0) {
+        conv = new ConvGeometry(inShape, positive(b.getInt(), where, "kernel"), positive(b.getInt(), where, "stride"),
+            nonNegative(b.getInt(), where, "padding"));
+      }
+      if (b.get() != 0) {
+        pool = new PackedStage.Pool(positive(b.getInt(), where, "pool size"), positive(b.getInt(), where, "pool stride"), b.get() != 0);
+      }
+    }
+    boolean signOut = b.get() != 0;
+    int features = outShape.channels();
+    int patch = conv != null ? conv.patchSize() : inShape.size();
+    long[] binary = null;
+    float[] real = null;
+    PackedStage.Abc abc = null;
+    int bases = 1;
+    if (linear == PackedStage.Linear.ABC) {
+      bases = b.getInt();
+      int activationBases = b.getInt();
+      if (bases < 1 || bases > 64 || activationBases < 1 || activationBases > 64) {
+        throw new IOException(where + ": ABC-Net base counts " + bases + " × " + activationBases + " are out of range");
+      }
+      abc = new PackedStage.Abc(floats(b, bases, where), floats(b, activationBases, where), floats(b, activationBases, where));
+    }
+    List<PackedStage> block = null;
+    if (linear == PackedStage.Linear.RESIDUAL) {
+      int count = b.getInt();
+      if (count < 1 || count > MAX_STAGES || depth >= 16) {
+        throw new IOException(where + ": residual block of " + count + " stages at depth " + depth + " is out of range");
+      }
+      block = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        block.add(readStage(b, where + " block stage " + i, version, depth + 1));
+      }
+    }
+    if (linear == PackedStage.Linear.BINARY || linear == PackedStage.Linear.ABC) {
+      binary = new long[checked(b, (long) bases * features * BitPacking.words(patch), 8, where)];
+      b.asLongBuffer().get(binary);
+      b.position(b.position() + 8 * binary.length);
+    } else if (linear == PackedStage.Linear.REAL) {
+      real = floats(b, (long) features * patch, where);
+    }
+    int[] threshold = null;
+    boolean[] flip = null;
+    PointwiseOp[] ops;
+    if (b.get() != 0) {
+      if (linear != PackedStage.Linear.BINARY || !signOut) {
+        throw new IOException(where + ": thresholds only follow binary weights and end in a sign");
+      }
+      threshold = new int[checked(b, features, 5, where)];
+      flip = new boolean[features];
+      for (int j = 0; j < features; j++) {
+        threshold[j] = b.getInt();
+        flip[j] = b.get() != 0;
+      }
+      ops = new PointwiseOp[0];
+    } else {
+      int opCount = b.getInt();
+      if (opCount < 0 || opCount > 64) {
+        throw new IOException(where + ": operation count " + opCount + " is out of range");
+      }
+      ops = new PointwiseOp[opCount];
+      for (int o = 0; o < opCount; o++) {
+        PointwiseOp.Kind kind = PointwiseOp.Kind.byCode(b.get(), where);
+        float[][] arrays = new float[kind.arrayCount][];
+        for (int a = 0; a < arrays.length; a++) {
+          arrays[a] = floats(b, features, where);
+        }
+        ops[o] = new PointwiseOp(kind, arrays);
+      }
+    }
+    PackedStage stage = new PackedStage(linear, inShape, outShape, conv, pool, binary, real, abc, threshold, flip, ops, signOut, block);
+    if (block != null) {
+      PackedModel.block(stage); // the block's stages must chain from its input to its output
+    }
+    return stage;
   }
 
   private static int positive(int v, String source, String what) throws IOException {

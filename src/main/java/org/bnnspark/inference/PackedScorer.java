@@ -12,6 +12,7 @@ import org.bnnspark.nn.ConvGeometry;
 import org.bnnspark.nn.Dense;
 import org.bnnspark.nn.MaxPool2d;
 import org.bnnspark.nn.NetworkSpec;
+import org.bnnspark.nn.Residual;
 import org.bnnspark.nn.Shape;
 
 /**
@@ -58,6 +59,9 @@ public final class PackedScorer {
   }
 
   private final Path[] paths;
+  /** Per residual stage: the scorer of its block, and the block's output. */
+  private final PackedScorer[] blockScorers;
+  private float[][] blockOut;
 
   private int capacity;
   /** Per stage: packed output (and, when it pools its bits, the packed output before pooling). */
@@ -90,8 +94,12 @@ public final class PackedScorer {
     paddingCorrection = new int[count][];
     abcCorrection = new int[count][][];
     paths = new Path[count];
+    blockScorers = new PackedScorer[count];
     for (int s = 0; s < count; s++) {
       PackedStage st = stages.get(s);
+      if (st.linear() == PackedStage.Linear.RESIDUAL) {
+        blockScorers[s] = new PackedScorer(PackedModel.block(st));
+      }
       paths[s] = path(st, model.stageInput(s));
       if (st.folded()) {
         thresholds[s] = new SignThresholds(st.threshold(), st.flip());
@@ -107,7 +115,7 @@ public final class PackedScorer {
             abcCorrection[s][m] = paddingCorrection(st, m * st.features() * BitPacking.words(st.patch()));
           }
         }
-      } else if (paths[s] == Path.FLOAT && st.linear() != PackedStage.Linear.NONE) {
+      } else if (paths[s] == Path.FLOAT && (st.linear() == PackedStage.Linear.REAL || st.linear() == PackedStage.Linear.BINARY)) {
         float[] w = st.linear() == PackedStage.Linear.REAL ? st.realWeights() : unpackRows(st.binaryWeights(), st.features(), st.patch());
         floatWeightsT[s] = new float[w.length];
         Dense.transpose(w, 0, st.features(), st.patch(), floatWeightsT[s]);
@@ -188,6 +196,7 @@ public final class PackedScorer {
     floatsOut = new float[count][];
     floatsBeforePool = new float[count][];
     windowBits = new long[count][];
+    blockOut = new float[count][];
     abcPlanes = new long[count][][];
     abcWindows = new long[count][][];
     int widest = model.inputSize();
@@ -205,6 +214,9 @@ public final class PackedScorer {
       floatsOut[s] = new float[n * st.out()];
       if (st.pool() != null) {
         floatsBeforePool[s] = new float[n * product];
+      }
+      if (st.linear() == PackedStage.Linear.RESIDUAL) {
+        blockOut[s] = new float[n * st.out()];
       }
       if (st.linear() == PackedStage.Linear.ABC) {
         int planes = st.abc().activationBases();
@@ -246,6 +258,13 @@ public final class PackedScorer {
     long[] bits = null;
     for (int s = 0; s < stages.size(); s++) {
       PackedStage st = stages.get(s);
+      if (st.linear() == PackedStage.Linear.RESIDUAL) { // x + block(x), in floats
+        float[] input = model.stageInput(s) == Representation.BITS ? unpack(bits, st.in(), n) : floats;
+        blockScorers[s].logits(input, n, blockOut[s]);
+        Residual.add(input, blockOut[s], floatsOut[s], n * st.out());
+        floats = floatsOut[s];
+        continue;
+      }
       if (paths[s] == Path.FLOAT) {
         floats = floatStage(s, st, model.stageInput(s) == Representation.BITS ? unpack(bits, st.in(), n) : floats, n);
         if (st.signOut()) {

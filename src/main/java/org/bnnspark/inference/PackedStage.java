@@ -1,6 +1,7 @@
 package org.bnnspark.inference;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import org.bnnspark.nn.ConvGeometry;
 import org.bnnspark.nn.Shape;
@@ -37,15 +38,18 @@ import org.bnnspark.nn.Shape;
  * @param flip per-feature comparison direction of a folded stage, else null
  * @param ops per-feature float operations (empty for a folded stage)
  * @param signOut whether the stage ends in a sign (its output is packed bits)
+ * @param block a residual stage's inner stages (linear = RESIDUAL: output = input + block(input)), else null
  */
 public record PackedStage(Linear linear, Shape inShape, Shape outShape, ConvGeometry conv, Pool pool, long[] binaryWeights,
-    float[] realWeights, Abc abc, int[] threshold, boolean[] flip, PointwiseOp[] ops, boolean signOut) {
+    float[] realWeights, Abc abc, int[] threshold, boolean[] flip, PointwiseOp[] ops, boolean signOut, List<PackedStage> block) {
 
   /** The product a stage starts with. */
   public enum Linear {
     NONE(0), BINARY(1), REAL(2),
     /** ABC-Net: M weight bases times N activation bases, each product XNOR-popcount ({@link org.bnnspark.nn.AbcLayer}). */
-    ABC(3);
+    ABC(3),
+    /** A real-valued shortcut around inner stages: {@code x + block(x)} ({@link org.bnnspark.nn.Residual}). */
+    RESIDUAL(4);
 
     final int code;
 
@@ -119,6 +123,15 @@ public record PackedStage(Linear linear, Shape inShape, Shape outShape, ConvGeom
     if ((linear == Linear.ABC) != (abc != null)) {
       throw new IllegalArgumentException("ABC-Net parameters belong to an ABC stage");
     }
+    if ((linear == Linear.RESIDUAL) != (block != null)) {
+      throw new IllegalArgumentException("inner stages belong to a residual stage");
+    }
+    if (block != null) {
+      block = List.copyOf(block);
+      if (conv != null || pool != null || signOut || ops.length > 0 || !inShape.equals(outShape) || block.isEmpty()) {
+        throw new IllegalArgumentException("a residual stage adds its input to its non-empty block's output of the same shape");
+      }
+    }
     if (conv != null && (linear == Linear.NONE || !conv.input().equals(inShape))) {
       throw new IllegalArgumentException("a convolution needs weights and the stage's input shape");
     }
@@ -128,7 +141,7 @@ public record PackedStage(Linear linear, Shape inShape, Shape outShape, ConvGeom
       throw new IllegalArgumentException("stage output " + outShape + " does not match its product " + product
           + (pool == null ? "" : " pooled " + pool.size() + "×" + pool.size() + "/" + pool.stride()));
     }
-    if (linear == Linear.NONE && !inShape.equals(product)) {
+    if ((linear == Linear.NONE || linear == Linear.RESIDUAL) && !inShape.equals(product)) {
       throw new IllegalArgumentException("a stage without weights must keep its shape (" + inShape + " → " + outShape + ")");
     }
   }
@@ -138,7 +151,7 @@ public record PackedStage(Linear linear, Shape inShape, Shape outShape, ConvGeom
     if (conv != null) {
       return new Shape(conv.outHeight(), conv.outWidth(), features);
     }
-    return linear == Linear.NONE ? in : Shape.flat(features);
+    return linear == Linear.NONE || linear == Linear.RESIDUAL ? in : Shape.flat(features);
   }
 
   public Shape productShape() {
@@ -183,7 +196,7 @@ public record PackedStage(Linear linear, Shape inShape, Shape outShape, ConvGeom
         && Objects.equals(s.conv, conv) && Objects.equals(s.pool, pool)
         && Arrays.equals(s.binaryWeights, binaryWeights) && Arrays.equals(s.realWeights, realWeights) && Objects.equals(s.abc, abc)
         && Arrays.equals(s.threshold, threshold) && Arrays.equals(s.flip, flip) && Arrays.equals(s.ops, ops)
-        && s.signOut == signOut;
+        && s.signOut == signOut && Objects.equals(s.block, block);
   }
 
   @Override

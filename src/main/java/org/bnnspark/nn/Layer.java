@@ -100,6 +100,11 @@ public abstract class Layer {
   /** Clips latent binary weights after an optimizer step; no-op for layers without them. */
   public void clipLatent(float[] params) {}
 
+  /** The layers that do the work: this one, or a block's layers (see {@link Residual}). */
+  java.util.List<Layer> leaves() {
+    return java.util.List.of(this);
+  }
+
   /** Number of binary weights this layer derives from latent ones (for flip ratio and summaries). */
   public int binaryWeightCount() {
     return 0;

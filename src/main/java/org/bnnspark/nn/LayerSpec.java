@@ -24,7 +24,9 @@ import java.util.Set;
  *   <li>{@code {"type": "flatten"}} — turns an image into a feature vector (dense layers take only those);</li>
  *   <li>{@code {"type": "abc_dense", "units": 256, "weight_bases": 3, "activation_bases": 3}} and
  *       {@code {"type": "abc_conv2d", "filters": 64, "kernel": 3, ..., "weight_bases": 3, "activation_bases": 3}} —
- *       ABC-Net's M × N binary bases ({@link AbcLayer}); they take the real input (e.g. a BatchNorm's output).</li>
+ *       ABC-Net's M × N binary bases ({@link AbcLayer}); they take the real input (e.g. a BatchNorm's output);</li>
+ *   <li>{@code {"type": "residual", "layers": [...]}} — {@code x + block(x)}, a real-valued shortcut around the
+ *       block (Bi-Real Net); the block ends with the shape it starts with.</li>
  * </ul>
  * {@code batch_norm} and {@code shift} on an image are per channel.
  *
@@ -33,13 +35,15 @@ import java.util.Set;
  * @param weightBases ABC-Net's M (0 for other layers)
  * @param activationBases ABC-Net's N (0 for other layers)
  * @param tanhCompressed a dense layer's {@code "weight_compression": "tanh"}
+ * @param block the layers of a {@code residual} block (null for other layers)
  */
 public record LayerSpec(String type, int units, boolean bias, Quantizer quantizer, BinaryDense.Scale scale, float epsilon,
-    float momentum, float rate, int kernel, int stride, int padding, int weightBases, int activationBases, boolean tanhCompressed)
+    float momentum, float rate, int kernel, int stride, int padding, int weightBases, int activationBases, boolean tanhCompressed,
+    List<LayerSpec> block)
     implements Serializable {
 
   public static final List<String> TYPES = List.of("dense", "binary_dense", "conv2d", "binary_conv2d", "abc_dense", "abc_conv2d",
-      "max_pool2d", "flatten", "batch_norm", "sign", "shift", "hardtanh", "tanh", "relu", "rprelu", "dropout");
+      "max_pool2d", "flatten", "batch_norm", "sign", "shift", "hardtanh", "tanh", "relu", "rprelu", "dropout", "residual");
 
   /**
    * Builds the layer for an input of shape {@code in}; an {@link IllegalArgumentException} says why
@@ -66,6 +70,16 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
       case "relu" -> new Relu(in);
       case "rprelu" -> new RPRelu(in);
       case "dropout" -> new Dropout(in, rate);
+      case "residual" -> {
+        List<Layer> layers = new java.util.ArrayList<>();
+        Shape shape = in;
+        for (LayerSpec b : block) {
+          Layer l = b.build(shape);
+          layers.add(l);
+          shape = l.outShape();
+        }
+        yield new Residual(in, layers);
+      }
       default -> throw new IllegalStateException(type);
     };
   }
@@ -92,43 +106,43 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
           throw c.error("'weight_compression': expected none or tanh, got '" + compression + "'");
         }
         return new LayerSpec(type, c.positiveInt("units"), c.bool("bias", true), null, null, 0f, 0f, 0f, 0, 0, 0, 0, 0,
-            compression.equals("tanh"));
+            compression.equals("tanh"), null);
       }
       case "binary_dense" -> {
         c.allowOnly(Set.of("type", "units", "bias", "kernel_quantizer", "scale"));
         BinaryDense.Scale scale = scale(c);
-        return new LayerSpec(type, c.positiveInt("units"), binaryBias(c, scale), quantizer(c, "kernel_quantizer"), scale, 0f, 0f, 0f, 0, 0, 0, 0, 0, false);
+        return new LayerSpec(type, c.positiveInt("units"), binaryBias(c, scale), quantizer(c, "kernel_quantizer"), scale, 0f, 0f, 0f, 0, 0, 0, 0, 0, false, null);
       }
       case "conv2d" -> {
         c.allowOnly(Set.of("type", "filters", "kernel", "stride", "padding", "bias"));
         return new LayerSpec(type, c.positiveInt("filters"), c.bool("bias", true), null, null, 0f, 0f, 0f, c.positiveInt("kernel"),
-            c.positiveInt("stride", 1), padding(c), 0, 0, false);
+            c.positiveInt("stride", 1), padding(c), 0, 0, false, null);
       }
       case "binary_conv2d" -> {
         c.allowOnly(Set.of("type", "filters", "kernel", "stride", "padding", "bias", "kernel_quantizer", "scale"));
         BinaryDense.Scale scale = scale(c);
         return new LayerSpec(type, c.positiveInt("filters"), binaryBias(c, scale), quantizer(c, "kernel_quantizer"), scale, 0f, 0f, 0f,
-            c.positiveInt("kernel"), c.positiveInt("stride", 1), padding(c), 0, 0, false);
+            c.positiveInt("kernel"), c.positiveInt("stride", 1), padding(c), 0, 0, false, null);
       }
       case "max_pool2d" -> {
         c.allowOnly(Set.of("type", "pool", "stride"));
         int pool = c.positiveInt("pool");
-        return new LayerSpec(type, 0, false, null, null, 0f, 0f, 0f, pool, c.positiveInt("stride", pool), 0, 0, 0, false);
+        return new LayerSpec(type, 0, false, null, null, 0f, 0f, 0f, pool, c.positiveInt("stride", pool), 0, 0, 0, false, null);
       }
       case "abc_dense" -> {
         c.allowOnly(Set.of("type", "units", "weight_bases", "activation_bases"));
         return new LayerSpec(type, c.positiveInt("units"), false, null, null, 0f, 0f, 0f, 1, 1, 0, bases(c, "weight_bases"),
-            bases(c, "activation_bases"), false);
+            bases(c, "activation_bases"), false, null);
       }
       case "abc_conv2d" -> {
         c.allowOnly(Set.of("type", "filters", "kernel", "stride", "padding", "weight_bases", "activation_bases"));
         return new LayerSpec(type, c.positiveInt("filters"), false, null, null, 0f, 0f, 0f, c.positiveInt("kernel"),
-            c.positiveInt("stride", 1), padding(c), bases(c, "weight_bases"), bases(c, "activation_bases"), false);
+            c.positiveInt("stride", 1), padding(c), bases(c, "weight_bases"), bases(c, "activation_bases"), false, null);
       }
       case "batch_norm" -> {
         c.allowOnly(Set.of("type", "epsilon", "momentum"));
         return new LayerSpec(type, 0, false, null, null, (float) c.number("epsilon", 1e-5, 1e-12, 1),
-            (float) c.number("momentum", 0.1, 0, 1), 0f, 0, 0, 0, 0, 0, false);
+            (float) c.number("momentum", 0.1, 0, 1), 0f, 0, 0, 0, 0, 0, false, null);
       }
       case "sign" -> {
         c.allowOnly(Set.of("type", "quantizer"));
@@ -137,15 +151,20 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
           throw c.error("'quantizer': " + q.configName() + " binarizes weights (BinaryConnect); a sign activation takes "
               + Quantizer.STE_SIGN.configName() + " or " + Quantizer.APPROX_SIGN.configName());
         }
-        return new LayerSpec(type, 0, false, q, null, 0f, 0f, 0f, 0, 0, 0, 0, 0, false);
+        return new LayerSpec(type, 0, false, q, null, 0f, 0f, 0f, 0, 0, 0, 0, 0, false, null);
       }
       case "dropout" -> {
         c.allowOnly(Set.of("type", "rate"));
-        return new LayerSpec(type, 0, false, null, null, 0f, 0f, (float) c.number("rate", 0.5, 0, 0.95), 0, 0, 0, 0, 0, false);
+        return new LayerSpec(type, 0, false, null, null, 0f, 0f, (float) c.number("rate", 0.5, 0, 0.95), 0, 0, 0, 0, 0, false, null);
       }
       case "shift", "hardtanh", "tanh", "relu", "rprelu", "flatten" -> {
         c.allowOnly(Set.of("type"));
-        return new LayerSpec(type, 0, false, null, null, 0f, 0f, 0f, 0, 0, 0, 0, 0, false);
+        return new LayerSpec(type, 0, false, null, null, 0f, 0f, 0f, 0, 0, 0, 0, 0, false, null);
+      }
+      case "residual" -> {
+        c.allowOnly(Set.of("type", "layers"));
+        return new LayerSpec(type, 0, false, null, null, 0f, 0f, 0f, 0, 0, 0, 0, 0, false,
+            c.objects("layers").stream().map(LayerSpec::parse).toList());
       }
       default -> throw c.error("unknown layer type '" + type + "' (expected one of: " + String.join(", ", TYPES) + ")");
     }

@@ -54,6 +54,15 @@ public final class Network {
     return layers;
   }
 
+  /** Every layer that does work, those inside residual blocks included, in order. */
+  public List<Layer> leafLayers() {
+    List<Layer> all = new ArrayList<>();
+    for (Layer l : layers) {
+      all.addAll(l.leaves());
+    }
+    return all;
+  }
+
   public int paramCount() {
     return paramCount;
   }
@@ -133,7 +142,7 @@ public final class Network {
   /** Number of binary weights derived from latent ones, over all layers. */
   public int binaryWeightCount() {
     int n = 0;
-    for (Layer layer : layers) {
+    for (Layer layer : leafLayers()) {
       n += layer.binaryWeightCount();
     }
     return n;
@@ -143,7 +152,7 @@ public final class Network {
   public long[] binaryWeightSigns(float[] params) {
     long[] out = new long[org.bnnspark.bits.BitPacking.words(binaryWeightCount())];
     int bit = 0;
-    for (Layer layer : layers) {
+    for (Layer layer : leafLayers()) {
       for (int i = 0; i < layer.binaryWeightCount(); i++, bit++) {
         if (params[layer.binaryWeightOffset() + i] >= 0f) {
           out[bit >>> 6] |= 1L << (bit & 63);

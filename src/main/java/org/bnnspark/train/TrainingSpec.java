@@ -69,7 +69,7 @@ public record TrainingSpec(int epochs, int batchSize, long seed, String optimize
       case "adamax" -> new Adam(size, true, (float) beta1, (float) beta2, (float) epsilon);
       case "bop" -> {
         boolean[] binary = new boolean[size];
-        for (Layer layer : network.layers()) {
+        for (Layer layer : network.leafLayers()) {
           java.util.Arrays.fill(binary, layer.binaryWeightOffset(), layer.binaryWeightOffset() + layer.binaryWeightCount(), true);
         }
         yield new Bop(binary, (float) bopThreshold, (float) bopAdaptivity,

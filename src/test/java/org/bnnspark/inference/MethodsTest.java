@@ -199,4 +199,17 @@ class MethodsTest {
     }
     assertTrue(java.util.Arrays.equals(real.state().state, fresh.state), "BatchNorm statistics carried over");
   }
+
+  @Test
+  void biRealShortcutsWithReActNetRSignAndRPReLU() {
+    trainAndCheck("bi-real", """
+        {"type": "dense", "units": 64, "bias": false}, {"type": "batch_norm"},
+        {"type": "residual", "layers": [
+          {"type": "shift"}, {"type": "sign", "quantizer": "approx_sign"}, {"type": "binary_dense", "units": 64},
+          {"type": "batch_norm"}, {"type": "rprelu"}]},
+        {"type": "residual", "layers": [
+          {"type": "shift"}, {"type": "sign", "quantizer": "approx_sign"}, {"type": "binary_dense", "units": 64},
+          {"type": "batch_norm"}, {"type": "rprelu"}]},
+        {"type": "dense", "units": 4, "bias": false}, {"type": "batch_norm"}""");
+  }
 }

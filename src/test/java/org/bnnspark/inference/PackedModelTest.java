@@ -213,6 +213,34 @@ class PackedModelTest {
     assertArrayEquals(expected, actual, 0f);
   }
 
+  /** Bi-Real blocks: real-valued shortcuts around sign → binary conv → BatchNorm, on an image and on features. */
+  static final String BI_REAL = """
+      {"input_shape": [6, 6, 2], "input_range": [0, 255], "classes": 3, "layers": [
+        {"type": "conv2d", "filters": 8, "kernel": 3, "padding": 1}, {"type": "batch_norm"},
+        {"type": "residual", "layers": [
+          {"type": "shift"}, {"type": "sign", "quantizer": "approx_sign"},
+          {"type": "binary_conv2d", "filters": 8, "kernel": 3, "padding": 1}, {"type": "batch_norm"}, {"type": "rprelu"}]},
+        {"type": "max_pool2d", "pool": 2},
+        {"type": "residual", "layers": [
+          {"type": "sign"}, {"type": "binary_conv2d", "filters": 8, "kernel": 3, "padding": 1}, {"type": "batch_norm"}]},
+        {"type": "flatten"}, {"type": "batch_norm"},
+        {"type": "residual", "layers": [{"type": "sign"}, {"type": "binary_dense", "units": 72}, {"type": "batch_norm"}]},
+        {"type": "dense", "units": 3}]}""";
+
+  @Test
+  void residualShortcutsEqualTrainingGraph() throws IOException {
+    for (long seed = 61; seed <= 63; seed++) {
+      PackedModel m = assertPackedEqualsGraph(BI_REAL, seed);
+      PackedStage block = m.stages().get(1);
+      assertEquals(PackedStage.Linear.RESIDUAL, block.linear());
+      // inside the block the binary convolution runs XNOR-popcount on the sign's bits
+      assertEquals(PackedModel.Representation.BITS, PackedModel.block(block).stageInput(1), block.block().toString());
+      PackedModel back = PackedModelFile.read(new ByteArrayInputStream(PackedModelFile.toBytes(m)), "bireal.xnor");
+      assertEquals(m, back);
+    }
+    assertTrue(ModelSummary.describe(assertPackedEqualsGraph(BI_REAL, 64)).contains("residual 6×6×8→6×6×8: x + 2 stage(s)"));
+  }
+
   @Test
   void convolutionalModelFileRoundTrips() throws IOException {
     PackedModel m = assertPackedEqualsGraph(CONV_BNN, 25);

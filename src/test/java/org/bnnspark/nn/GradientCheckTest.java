@@ -578,4 +578,26 @@ class GradientCheckTest {
     }
     check(new Tanh(Shape.flat(5)), new float[0], random(rng, N * 5, 1.5), true);
   }
+
+  @Test
+  void residualBlockAgainstFiniteDifferences() {
+    String cfg = """
+        {"input_size": 6, "classes": 3, "layers": [
+          {"type": "dense", "units": 5},
+          {"type": "residual", "layers": [{"type": "dense", "units": 4}, {"type": "batch_norm"}, {"type": "shift"}, {"type": "dense", "units": 5}]},
+          {"type": "dense", "units": 3}]}""";
+    Network net = new Network(NetworkSpec.parse(ConfigNode.parse(cfg, "test")));
+    assertEquals(6 * 5 + 5 + (5 * 4 + 4) + 8 + 4 + (4 * 5 + 5) + 5 * 3 + 3, net.paramCount());
+    assertEquals(8, net.stateCount());
+    float[] params = net.initParams(4);
+    float[] state = net.initState();
+    SplittableRandom rng = new SplittableRandom(19);
+    float[] x = random(rng, N * 6, 0.5);
+    int[] labels = {0, 1, 2, 1, 0};
+    float[] grad = new float[params.length];
+    net.trainBatch(params, state, x, labels, N, grad, new double[state.length]);
+    double err = relError(toDouble(grad), centralDifferences(params,
+        () -> net.trainBatch(params, state, x, labels, N, new float[params.length], new double[state.length]).lossSum()));
+    assertTrue(err < 1e-3, "network rel error " + err);
+  }
 }

@@ -44,6 +44,7 @@ class NotebooksIT {
     for (JsonNode o : cell.get("outputs")) {
       o.path("text").forEach(l -> b.append(l.asText()));
       o.path("data").path("text/plain").forEach(l -> b.append(l.asText()));
+      o.path("data").path("text/html").forEach(l -> b.append(l.asText()));
     }
     return b.toString();
   }
@@ -147,5 +148,20 @@ class NotebooksIT {
       points++;
     }
     assertEquals(4, points, all);
+  }
+
+  @Test
+  void methodsNotebookComparesFiveMethodsPackedEqualsGraph() throws Exception {
+    String all = runCleanly("methods.ipynb", 1);
+    Matcher m = Pattern.compile("(\\S+) +test accuracy (0\\.\\d+) \\(packed == graph on (\\d+) of (\\d+) rows\\)").matcher(all);
+    List<String> methods = new java.util.ArrayList<>();
+    while (m.find()) {
+      methods.add(m.group(1));
+      assertTrue(Double.parseDouble(m.group(2)) > 0.9, m.group());
+      assertEquals("10000", m.group(4), m.group());
+      assertEquals(m.group(3), m.group(4), "packed and graph predictions differ: " + m.group());
+    }
+    assertEquals(List.of("BinaryConnect", "BinaryNet", "XNOR-Net", "XNOR-Net++", "ABC-Net"), methods, all);
+    assertTrue(all.contains("<table>") && all.contains("ABC-Net</td>"), all);
   }
 }
