@@ -318,14 +318,6 @@ public final class AbcLayer extends Layer {
   }
 
   @Override
-  public void clipLatent(float[] params) {
-    for (int i = paramOffset, end = paramOffset + weightCount(); i < end; i++) {
-      float w = params[i];
-      params[i] = w > 1f ? 1f : (w < -1f ? -1f : w);
-    }
-  }
-
-  @Override
   public int binaryWeightCount() {
     return weightCount();
   }

@@ -243,14 +243,6 @@ public final class BinaryDense extends Dense {
   }
 
   @Override
-  public void clipLatent(float[] params) {
-    for (int i = paramOffset, end = paramOffset + weightCount(); i < end; i++) {
-      float w = params[i];
-      params[i] = w > 1f ? 1f : (w < -1f ? -1f : w);
-    }
-  }
-
-  @Override
   public int binaryWeightCount() {
     return weightCount();
   }

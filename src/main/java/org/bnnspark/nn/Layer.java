@@ -97,8 +97,13 @@ public abstract class Layer {
    */
   public abstract void backward(Context ctx, float[] x, float[] y, float[] dy, float[] dx, int n);
 
-  /** Clips latent binary weights after an optimizer step; no-op for layers without them. */
-  public void clipLatent(float[] params) {}
+  /** Clips the latent binary weights ({@link #binaryWeightCount} from {@link #binaryWeightOffset}) to [−1, 1] after an optimizer step. */
+  public void clipLatent(float[] params) {
+    for (int i = binaryWeightOffset(), end = i + binaryWeightCount(); i < end; i++) {
+      float w = params[i];
+      params[i] = w > 1f ? 1f : (w < -1f ? -1f : w);
+    }
+  }
 
   /** The layers that do the work: this one, or a block's layers (see {@link Residual}). */
   java.util.List<Layer> leaves() {

@@ -298,19 +298,22 @@ class GradientCheckTest {
 
   @Test
   void wholeRealNetworkAgainstFiniteDifferences() {
-    String cfg = """
-        {"input_size": 6, "classes": 3, "layers": [
-          {"type": "dense", "units": 5}, {"type": "batch_norm"}, {"type": "hardtanh"},
-          {"type": "dense", "units": 3}]}""";
-    Network net = new Network(NetworkSpec.parse(ConfigNode.parse(cfg, "test")));
-    float[] params = net.initParams(3);
     // With 5 rows |x̂| ≤ 2, so γ = 0.4 keeps every BN output inside HardTanh's linear part:
     // no finite difference straddles a kink, yet the gradient still flows through all four layers.
-    int gamma = net.layers().get(1).paramOffset();
-    java.util.Arrays.fill(params, gamma, gamma + 5, 0.4f);
+    assertNetworkGradient("""
+        {"input_size": 6, "classes": 3, "layers": [
+          {"type": "dense", "units": 5}, {"type": "batch_norm"}, {"type": "hardtanh"},
+          {"type": "dense", "units": 3}]}""", 3, 0.5, p -> java.util.Arrays.fill(p, 6 * 5 + 5, 6 * 5 + 10, 0.4f));
+  }
+
+  /** The whole network's parameter gradient (softmax cross-entropy, training mode) against finite differences. */
+  private static void assertNetworkGradient(String cfg, long seed, double inputScale, java.util.function.Consumer<float[]> adjust) {
+    Network net = new Network(NetworkSpec.parse(ConfigNode.parse(cfg, "test")));
+    float[] params = net.initParams(seed);
+    adjust.accept(params);
     float[] state = net.initState();
-    SplittableRandom rng = new SplittableRandom(6);
-    float[] x = random(rng, N * 6, 0.5);
+    SplittableRandom rng = new SplittableRandom(seed + 100);
+    float[] x = random(rng, N * net.inputSize(), inputScale);
     int[] labels = {0, 1, 2, 1, 0};
     float[] grad = new float[params.length];
     net.trainBatch(params, state, x, labels, N, grad, new double[state.length]);
@@ -318,6 +321,7 @@ class GradientCheckTest {
         () -> net.trainBatch(params, state, x, labels, N, new float[params.length], new double[state.length]).lossSum()));
     assertTrue(err < 1e-3, "network rel error " + err);
   }
+
 
   @Test
   void convolutionIsTheDirectSumWithZeroPaddingAndItsGradientsMatch() {
@@ -424,25 +428,14 @@ class GradientCheckTest {
 
   @Test
   void wholeConvolutionalNetworkAgainstFiniteDifferences() {
-    String cfg = """
-        {"input_shape": [6, 6, 1], "classes": 3, "layers": [
-          {"type": "conv2d", "filters": 2, "kernel": 3, "padding": 1, "stride": 2}, {"type": "batch_norm"},
-          {"type": "shift"}, {"type": "flatten"}, {"type": "dense", "units": 3}]}""";
     // no kinks (pooling, clips) in the chain: a finite-difference step that swaps a maximum measures
     // nothing; pooling has its own check above with well-separated values
-    Network net = new Network(NetworkSpec.parse(ConfigNode.parse(cfg, "test")));
-    assertEquals(36, net.inputSize());
-    float[] params = net.initParams(3);
-    float[] state = net.initState();
-    SplittableRandom rng = new SplittableRandom(15);
-    float[] x = random(rng, N * 36, 0.5);
-    int[] labels = {0, 1, 2, 1, 0};
-    float[] grad = new float[params.length];
-    net.trainBatch(params, state, x, labels, N, grad, new double[state.length]);
-    double err = relError(toDouble(grad), centralDifferences(params,
-        () -> net.trainBatch(params, state, x, labels, N, new float[params.length], new double[state.length]).lossSum()));
-    assertTrue(err < 1e-3, "network rel error " + err);
+    assertNetworkGradient("""
+        {"input_shape": [6, 6, 1], "classes": 3, "layers": [
+          {"type": "conv2d", "filters": 2, "kernel": 3, "padding": 1, "stride": 2}, {"type": "batch_norm"},
+          {"type": "shift"}, {"type": "flatten"}, {"type": "dense", "units": 3}]}""", 3, 0.5, p -> {});
   }
+
 
   /**
    * ABC-Net: the forward is Σ_m Σ_n α_m β_n (A_n ⊛ B_m) with the paper's bases; α and β get their
@@ -589,15 +582,7 @@ class GradientCheckTest {
     Network net = new Network(NetworkSpec.parse(ConfigNode.parse(cfg, "test")));
     assertEquals(6 * 5 + 5 + (5 * 4 + 4) + 8 + 4 + (4 * 5 + 5) + 5 * 3 + 3, net.paramCount());
     assertEquals(8, net.stateCount());
-    float[] params = net.initParams(4);
-    float[] state = net.initState();
-    SplittableRandom rng = new SplittableRandom(19);
-    float[] x = random(rng, N * 6, 0.5);
-    int[] labels = {0, 1, 2, 1, 0};
-    float[] grad = new float[params.length];
-    net.trainBatch(params, state, x, labels, N, grad, new double[state.length]);
-    double err = relError(toDouble(grad), centralDifferences(params,
-        () -> net.trainBatch(params, state, x, labels, N, new float[params.length], new double[state.length]).lossSum()));
-    assertTrue(err < 1e-3, "network rel error " + err);
+    assertNetworkGradient(cfg, 4, 0.5, p -> {});
   }
+
 }
