@@ -187,8 +187,10 @@ public final class PackedModel {
         i++;
       }
       PackedStage.Pool pool = null;
-      if (linear != PackedStage.Linear.NONE && ops.isEmpty() && i < layers.size() && layers.get(i) instanceof MaxPool2d mp) {
-        pool = new PackedStage.Pool(mp.pool(), mp.stride(), false); // pools the product, before the operations
+      if (linear != PackedStage.Linear.NONE && ops.stream().allMatch(PointwiseOp::nonDecreasing) && i < layers.size()
+          && layers.get(i) instanceof MaxPool2d mp) {
+        // pools the product, before the operations: exact, since the scale α ≥ 0 or bias so far commute with a maximum
+        pool = new PackedStage.Pool(mp.pool(), mp.stride(), false);
         i++;
       }
       for (PointwiseOp op; i < layers.size() && (op = pointwise(layers.get(i), params, state)) != null; i++) {

@@ -74,11 +74,26 @@ public record PointwiseOp(Kind kind, float[][] arrays) {
 
   /** Whether the operation is monotone in its input for every feature (what folding into thresholds needs). */
   public boolean monotone() {
-    if (kind != Kind.RPRELU) {
-      return true;
-    }
-    for (float zeta : arrays[1]) {
-      if (!(zeta >= 0f)) {
+    return kind != Kind.RPRELU || allNonNegative(arrays[1]);
+  }
+
+  /**
+   * Whether the operation never decreases when its input grows, for every feature — then it commutes
+   * with a maximum, even in floating point (rounding is monotone): {@code max(op(v)) = op(max v)}, so
+   * pooling may run before it.
+   */
+  public boolean nonDecreasing() {
+    return switch (kind) {
+      case ADD_BIAS, HARDTANH, RELU, TANH -> true;
+      case SCALE -> allNonNegative(arrays[0]);
+      case RPRELU -> allNonNegative(arrays[1]);
+      case BATCH_NORM -> allNonNegative(arrays[2]); // γ; invStd > 0
+    };
+  }
+
+  private static boolean allNonNegative(float[] a) {
+    for (float v : a) {
+      if (!(v >= 0f)) {
         return false;
       }
     }

@@ -167,6 +167,14 @@ class PackedModelTest {
           {"type": "batch_norm"}, {"type": "shift"}, {"type": "sign"},
           {"type": "binary_conv2d", "filters": 16, "kernel": 3, "padding": 1, "scale": "learned"}, {"type": "max_pool2d", "pool": 2},
           {"type": "batch_norm"}, {"type": "flatten"}, {"type": "dense", "units": 3}]}""", 32);
+    // XNOR-Net's α ≥ 0 commutes with the pool: pooling moves before it and the block folds into thresholds
+    PackedModel xnor = assertPackedEqualsGraph("""
+        {"input_shape": [8, 8, 3], "classes": 3, "layers": [
+          {"type": "sign"},
+          {"type": "binary_conv2d", "filters": 9, "kernel": 3, "padding": 1, "scale": "mean_abs"}, {"type": "max_pool2d", "pool": 2},
+          {"type": "batch_norm"}, {"type": "sign"},
+          {"type": "flatten"}, {"type": "dense", "units": 3}]}""", 33);
+    assertTrue(xnor.stages().get(1).folded() && xnor.stages().get(1).poolsProduct(), xnor.stages().get(1).toString());
   }
 
   /** ABC-Net (M weight × N activation bases) on an image with padding and pooling, then dense: packed == graph. */
