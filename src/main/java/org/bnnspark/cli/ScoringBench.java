@@ -72,13 +72,18 @@ public final class ScoringBench {
       double packedRate = ScoringThroughput.rowsPerSecond(jsc, big, base, packed, 2, true);
       double floatRate = ScoringThroughput.rowsPerSecond(jsc, big, base, floats, 2, true);
       double mllibRate = Double.NaN;
-      if (!a.has("--skip-mllib")) {
+      // MLlib's MultilayerPerceptronClassifier has dense layers only
+      boolean mlp = pm.stages().stream().allMatch(st -> st.conv() == null
+          && (st.linear() == PackedStage.Linear.NONE || st.linear() == PackedStage.Linear.BINARY || st.linear() == PackedStage.Linear.REAL));
+      if (!mlp) {
+        System.out.println("mllib: no MLlib model has this network's layers (convolutions, ABC-Net bases or residual blocks); skipped");
+      } else if (!a.has("--skip-mllib")) {
         mllibRate = mllib(big, base, pm, n);
       }
       ModelSummary.Totals t = ModelSummary.totals(pm);
-      long mllibBytes = 8L * mllibWeights(pm);
-      System.out.printf(Locale.ROOT, "model size: packed %d B, float32 %d B (%.1fx), MLlib doubles %d B (%.1fx)%n",
-          t.packedBytes(), t.float32Bytes(), t.compression(), mllibBytes, (double) mllibBytes / t.packedBytes());
+      long mllibBytes = mlp ? 8L * mllibWeights(pm) : 0;
+      System.out.printf(Locale.ROOT, "model size: packed %d B, float32 %d B (%.1fx)%s%n", t.packedBytes(), t.float32Bytes(),
+          t.compression(), mlp ? String.format(Locale.ROOT, ", MLlib doubles %d B (%.1fx)", mllibBytes, (double) mllibBytes / t.packedBytes()) : "");
       System.out.printf(Locale.ROOT, "packed_rows_per_s=%.0f float_rows_per_s=%.0f mllib_rows_per_s=%.0f "
               + "packed_vs_float=%.1f packed_vs_mllib=%.1f size_ratio=%.1f jdk=%d%n",
           packedRate, floatRate, mllibRate, packedRate / floatRate, packedRate / mllibRate, t.compression(),
