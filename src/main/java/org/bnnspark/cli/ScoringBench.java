@@ -127,8 +127,10 @@ public final class ScoringBench {
   private static void layerBench(PackedModel pm) {
     PackedStage hidden = null;
     for (int s = 0; s < pm.stages().size(); s++) {
-      if (pm.stageInput(s) == PackedModel.Representation.BITS && pm.stages().get(s).folded()) {
-        hidden = pm.stages().get(s);
+      PackedStage st = pm.stages().get(s);
+      // a dense hidden layer (a convolution's weights are per patch, not per input)
+      if (pm.stageInput(s) == PackedModel.Representation.BITS && st.folded() && st.conv() == null && st.pool() == null) {
+        hidden = st;
         break;
       }
     }
