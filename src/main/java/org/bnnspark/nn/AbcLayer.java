@@ -216,7 +216,7 @@ public final class AbcLayer extends Layer {
       basesT = new float[weightBases][count];
     }
     for (int m = 0; m < weightBases; m++) {
-      transposeInto(bases, m * count, filters, patch, basesT[m], 0);
+      Dense.transpose(bases, m * count, filters, patch, basesT[m]);
     }
     if (cols.length != activationBases || cols[0].length < rows * patch) {
       cols = new float[activationBases][rows * patch];
@@ -250,14 +250,6 @@ public final class AbcLayer extends Layer {
   public static void accumulate(float[] y, float coef, float[] z, int len) {
     for (int i = 0; i < len; i++) {
       y[i] += coef * z[i];
-    }
-  }
-
-  private static void transposeInto(float[] src, int srcOff, int rows, int cols, float[] dst, int dstOff) {
-    for (int r = 0; r < rows; r++) {
-      for (int c = 0; c < cols; c++) {
-        dst[dstOff + c * rows + r] = src[srcOff + r * cols + c];
-      }
     }
   }
 

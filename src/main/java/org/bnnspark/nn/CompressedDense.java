@@ -26,8 +26,17 @@ public final class CompressedDense extends Dense {
 
   @Override
   public void forward(Context ctx, float[] x, float[] y, int n) {
-    compressed = inferenceWeights(ctx.params);
+    if (compressed == null) {
+      compressed = new float[weightCount()];
+    }
+    compress(ctx.params, compressed); // into the layer's buffer: no allocation per training step
     super.forward(ctx, x, y, n);
+  }
+
+  private void compress(float[] params, float[] w) {
+    for (int i = 0; i < w.length; i++) {
+      w[i] = Tanh.apply(params[paramOffset + i]);
+    }
   }
 
   @Override
@@ -46,9 +55,7 @@ public final class CompressedDense extends Dense {
   @Override
   public float[] inferenceWeights(float[] params) {
     float[] w = new float[weightCount()];
-    for (int i = 0; i < w.length; i++) {
-      w[i] = Tanh.apply(params[paramOffset + i]);
-    }
+    compress(params, w);
     return w;
   }
 
