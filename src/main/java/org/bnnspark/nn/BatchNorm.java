@@ -20,6 +20,17 @@ package org.bnnspark.nn;
  * <p>On an image the features are its channels (spatial BatchNorm): the statistics of channel j run
  * over all {@code n·height·width} values of the batch, as in every CNN framework; the recorded sums
  * stay weighted by examples.
+ *
+ * <p><b>Shift-based</b> ({@code "shift_based": true}; BinaryNet, Hubara et al. 2016, Algorithm 3): every
+ * multiplication becomes a shift by rounding its factor to a power of two,
+ * {@code AP2(z) = sign(z)·2^round(log2|z|)}:
+ * <pre>
+ *   C = x − μ,  σ²_apx = mean_r C ⊙ AP2(C),  x̂ = C · AP2(1/√(σ²_apx + ε)),  y = AP2(γ) x̂ + β
+ * </pre>
+ * (inference: the running μ and σ²_apx). The rounded scale is piecewise constant in the batch, so the
+ * backward pass holds it constant — {@code dx = AP2(γ)·s·(dy − mean_r dy)} with {@code s} the rounded
+ * inverse deviation, the exact derivative wherever it exists — and γ learns through AP2 with the
+ * straight-through estimator ({@code dγ = Σ_r dy x̂}). The packed model folds it like any BatchNorm.
  */
 public final class BatchNorm extends Layer {
   private final float epsilon;
@@ -29,16 +40,37 @@ public final class BatchNorm extends Layer {
   private boolean lastForwardTrained;
 
   private final int channels;
+  private final boolean shiftBased;
 
   public BatchNorm(int features, float epsilon, float momentum) {
-    this(Shape.flat(features), epsilon, momentum);
+    this(Shape.flat(features), epsilon, momentum, false);
   }
 
-  public BatchNorm(Shape shape, float epsilon, float momentum) {
+  public BatchNorm(Shape shape, float epsilon, float momentum, boolean shiftBased) {
     super(shape, shape);
     this.channels = shape.channels();
     this.epsilon = epsilon;
     this.momentum = momentum;
+    this.shiftBased = shiftBased;
+  }
+
+  public boolean shiftBased() {
+    return shiftBased;
+  }
+
+  /** {@code AP2(z) = sign(z)·2^round(log2|z|)}, the power of two nearest to {@code z} in log scale (0 for 0). */
+  public static float ap2(float z) {
+    if (z == 0f || !Float.isFinite(z)) {
+      return z;
+    }
+    int exponent = (int) Math.round(Math.log(Math.abs(z)) / Math.log(2));
+    return Math.copySign(Math.scalb(1f, exponent), z);
+  }
+
+  /** The γ the forward multiplies by: γ itself, or AP2(γ) when shift-based. */
+  private float gamma(float[] params, int j) {
+    float g = params[paramOffset + j];
+    return shiftBased ? ap2(g) : g;
   }
 
   public float epsilon() {
@@ -83,11 +115,12 @@ public final class BatchNorm extends Layer {
       int m = stateOffset;
       int v = stateOffset + f;
       for (int j = 0; j < f; j++) {
-        invStd[j] = invStd(ctx.state[v + j], epsilon);
+        invStd[j] = scaleOf(ctx.state[v + j]);
+        float gamma = gamma(p, j);
         for (int r = 0; r < n; r++) {
           float h = (x[r * f + j] - ctx.state[m + j]) * invStd[j];
           xhat[r * f + j] = h;
-          y[r * f + j] = normalize(x[r * f + j], ctx.state[m + j], invStd[j], p[g + j], p[b + j]);
+          y[r * f + j] = normalize(x[r * f + j], ctx.state[m + j], invStd[j], gamma, p[b + j]);
         }
       }
       return;
@@ -105,25 +138,35 @@ public final class BatchNorm extends Layer {
     for (int r = 0; r < n; r++) {
       for (int j = 0; j < f; j++) {
         double d = x[r * f + j] - mean[j];
-        var[j] += d * d;
+        var[j] += shiftBased ? d * ap2((float) d) : d * d;
       }
     }
     for (int j = 0; j < f; j++) {
       var[j] /= n;
-      invStd[j] = (float) (1.0 / Math.sqrt(var[j] + epsilon));
+      invStd[j] = shiftBased ? ap2((float) (1.0 / Math.sqrt(var[j] + epsilon))) : (float) (1.0 / Math.sqrt(var[j] + epsilon));
       if (ctx.statSums != null) {
         ctx.statSums[stateOffset + j] += examples * mean[j];
         ctx.statSums[stateOffset + f + j] += examples * var[j];
       }
+    }
+    float[] gammas = new float[f];
+    for (int j = 0; j < f; j++) {
+      gammas[j] = gamma(p, j);
     }
     for (int r = 0; r < n; r++) {
       for (int j = 0; j < f; j++) {
         int i = r * f + j;
         float h = (float) (x[i] - mean[j]) * invStd[j];
         xhat[i] = h;
-        y[i] = p[g + j] * h + p[b + j];
+        y[i] = gammas[j] * h + p[b + j];
       }
     }
+  }
+
+  /** The inference scale for a running variance: {@code 1/√(σ² + ε)}, rounded to a power of two when shift-based. */
+  private float scaleOf(float variance) {
+    float inv = invStd(variance, epsilon);
+    return shiftBased ? ap2(inv) : inv;
   }
 
   /** {@code 1/√(σ² + ε)} as inference computes it (the packed model stores this value). */
@@ -145,11 +188,12 @@ public final class BatchNorm extends Layer {
     int f = channels;
     float[] mean = java.util.Arrays.copyOfRange(state, stateOffset, stateOffset + f);
     float[] inv = new float[f];
+    float[] gamma = new float[f];
     for (int j = 0; j < f; j++) {
-      inv[j] = invStd(state[stateOffset + f + j], epsilon);
+      inv[j] = scaleOf(state[stateOffset + f + j]);
+      gamma[j] = gamma(params, j);
     }
-    return new float[][] {mean, inv, java.util.Arrays.copyOfRange(params, paramOffset, paramOffset + f),
-        java.util.Arrays.copyOfRange(params, paramOffset + f, paramOffset + 2 * f)};
+    return new float[][] {mean, inv, gamma, java.util.Arrays.copyOfRange(params, paramOffset + f, paramOffset + 2 * f)};
   }
 
   @Override
@@ -178,7 +222,7 @@ public final class BatchNorm extends Layer {
       // running statistics are constants: dx = γ / √(σ²_run + ε) · dy
       for (int r = 0; r < n; r++) {
         for (int j = 0; j < f; j++) {
-          dx[r * f + j] = ctx.params[g + j] * invStd[j] * dy[r * f + j];
+          dx[r * f + j] = gamma(ctx.params, j) * invStd[j] * dy[r * f + j];
         }
       }
       return;
@@ -186,8 +230,10 @@ public final class BatchNorm extends Layer {
     for (int r = 0; r < n; r++) {
       for (int j = 0; j < f; j++) {
         int i = r * f + j;
-        double k = ctx.params[g + j] * invStd[j] / n;
-        dx[i] = (float) (k * (n * (double) dy[i] - sumDy[j] - xhat[i] * sumDyXhat[j]));
+        double k = gamma(ctx.params, j) * invStd[j] / n;
+        // shift-based: the rounded scale is constant in x, so only the centring term remains
+        double varianceTerm = shiftBased ? 0 : xhat[i] * sumDyXhat[j];
+        dx[i] = (float) (k * (n * (double) dy[i] - sumDy[j] - varianceTerm));
       }
     }
   }
@@ -204,6 +250,6 @@ public final class BatchNorm extends Layer {
 
   @Override
   public String describe() {
-    return "BatchNorm(" + (inShape.isFlat() ? outSize : channels + " channels of " + inShape) + ")";
+    return (shiftBased ? "ShiftBatchNorm(" : "BatchNorm(") + (inShape.isFlat() ? outSize : channels + " channels of " + inShape) + ")";
   }
 }

@@ -12,7 +12,7 @@ import java.util.Set;
  *   <li>{@code {"type": "binary_dense", "units": 512, "kernel_quantizer": "ste_sign", "bias": false}};
  *       {@code "scale": "mean_abs"} multiplies each output by α = mean |W| of its weights (XNOR-Net),
  *       {@code "scale": "learned"} by a learned α per output (XNOR-Net++);</li>
- *   <li>{@code {"type": "batch_norm", "epsilon": 1e-5, "momentum": 0.1}};</li>
+ *   <li>{@code {"type": "batch_norm", "epsilon": 1e-5, "momentum": 0.1}} ({@code "shift_based": true}: BinaryNet's shift-based variant);</li>
  *   <li>{@code {"type": "sign", "quantizer": "ste_sign"}} — binary activation with the STE;</li>
  *   <li>{@code {"type": "shift"}} — a learned per-feature shift (before a sign: ReActNet's RSign);</li>
  *   <li>{@code {"type": "hardtanh"}}, {@code {"type": "relu"}}, {@code {"type": "rprelu"}} (ReActNet's per-channel shifted PReLU);</li>
@@ -34,13 +34,19 @@ import java.util.Set;
  * @param kernel window side of a convolution or pooling
  * @param weightBases ABC-Net's M (0 for other layers)
  * @param activationBases ABC-Net's N (0 for other layers)
- * @param tanhCompressed a dense layer's {@code "weight_compression": "tanh"}
+ * @param options boolean variants of the type: {@link #TANH_COMPRESSED} for a dense layer's
+ *     {@code "weight_compression": "tanh"}, {@link #SHIFT_BASED} for a {@code batch_norm}'s {@code "shift_based": true}
  * @param block the layers of a {@code residual} block (null for other layers)
  */
 public record LayerSpec(String type, int units, boolean bias, Quantizer quantizer, BinaryDense.Scale scale, float epsilon,
-    float momentum, float rate, int kernel, int stride, int padding, int weightBases, int activationBases, boolean tanhCompressed,
+    float momentum, float rate, int kernel, int stride, int padding, int weightBases, int activationBases, Set<String> options,
     List<LayerSpec> block)
     implements Serializable {
+
+  /** A dense layer with {@code tanh(W̃)} weights. */
+  public static final String TANH_COMPRESSED = "tanh_compressed";
+  /** BinaryNet's shift-based BatchNorm. */
+  public static final String SHIFT_BASED = "shift_based";
 
   public static final List<String> TYPES = List.of("dense", "binary_dense", "conv2d", "binary_conv2d", "abc_dense", "abc_conv2d",
       "max_pool2d", "flatten", "batch_norm", "sign", "shift", "hardtanh", "tanh", "relu", "rprelu", "dropout", "residual");
@@ -51,7 +57,7 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
    */
   public Layer build(Shape in) {
     return switch (type) {
-      case "dense" -> tanhCompressed ? new CompressedDense(flat(in), units, bias) : new Dense(flat(in), units, bias);
+      case "dense" -> options.contains(TANH_COMPRESSED) ? new CompressedDense(flat(in), units, bias) : new Dense(flat(in), units, bias);
       case "binary_dense" -> new BinaryDense(flat(in), units, bias, quantizer, scale);
       case "conv2d", "binary_conv2d" -> {
         ConvGeometry g = new ConvGeometry(in, kernel, stride, padding);
@@ -62,7 +68,7 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
       case "abc_conv2d" -> new AbcLayer(new ConvGeometry(in, kernel, stride, padding), units, weightBases, activationBases);
       case "max_pool2d" -> new MaxPool2d(in, kernel, stride);
       case "flatten" -> new Flatten(in);
-      case "batch_norm" -> new BatchNorm(in, epsilon, momentum);
+      case "batch_norm" -> new BatchNorm(in, epsilon, momentum, options.contains(SHIFT_BASED));
       case "sign" -> new SignActivation(in, quantizer);
       case "shift" -> new Shift(in);
       case "hardtanh" -> new HardTanh(in);
@@ -106,43 +112,43 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
           throw c.error("'weight_compression': expected none or tanh, got '" + compression + "'");
         }
         return new LayerSpec(type, c.positiveInt("units"), c.bool("bias", true), null, null, 0f, 0f, 0f, 0, 0, 0, 0, 0,
-            compression.equals("tanh"), null);
+            compression.equals("tanh") ? Set.of(TANH_COMPRESSED) : Set.of(), null);
       }
       case "binary_dense" -> {
         c.allowOnly(Set.of("type", "units", "bias", "kernel_quantizer", "scale"));
         BinaryDense.Scale scale = scale(c);
-        return new LayerSpec(type, c.positiveInt("units"), binaryBias(c, scale), quantizer(c, "kernel_quantizer"), scale, 0f, 0f, 0f, 0, 0, 0, 0, 0, false, null);
+        return new LayerSpec(type, c.positiveInt("units"), binaryBias(c, scale), quantizer(c, "kernel_quantizer"), scale, 0f, 0f, 0f, 0, 0, 0, 0, 0, Set.of(), null);
       }
       case "conv2d" -> {
         c.allowOnly(Set.of("type", "filters", "kernel", "stride", "padding", "bias"));
         return new LayerSpec(type, c.positiveInt("filters"), c.bool("bias", true), null, null, 0f, 0f, 0f, c.positiveInt("kernel"),
-            c.positiveInt("stride", 1), padding(c), 0, 0, false, null);
+            c.positiveInt("stride", 1), padding(c), 0, 0, Set.of(), null);
       }
       case "binary_conv2d" -> {
         c.allowOnly(Set.of("type", "filters", "kernel", "stride", "padding", "bias", "kernel_quantizer", "scale"));
         BinaryDense.Scale scale = scale(c);
         return new LayerSpec(type, c.positiveInt("filters"), binaryBias(c, scale), quantizer(c, "kernel_quantizer"), scale, 0f, 0f, 0f,
-            c.positiveInt("kernel"), c.positiveInt("stride", 1), padding(c), 0, 0, false, null);
+            c.positiveInt("kernel"), c.positiveInt("stride", 1), padding(c), 0, 0, Set.of(), null);
       }
       case "max_pool2d" -> {
         c.allowOnly(Set.of("type", "pool", "stride"));
         int pool = c.positiveInt("pool");
-        return new LayerSpec(type, 0, false, null, null, 0f, 0f, 0f, pool, c.positiveInt("stride", pool), 0, 0, 0, false, null);
+        return new LayerSpec(type, 0, false, null, null, 0f, 0f, 0f, pool, c.positiveInt("stride", pool), 0, 0, 0, Set.of(), null);
       }
       case "abc_dense" -> {
         c.allowOnly(Set.of("type", "units", "weight_bases", "activation_bases"));
         return new LayerSpec(type, c.positiveInt("units"), false, null, null, 0f, 0f, 0f, 1, 1, 0, bases(c, "weight_bases"),
-            bases(c, "activation_bases"), false, null);
+            bases(c, "activation_bases"), Set.of(), null);
       }
       case "abc_conv2d" -> {
         c.allowOnly(Set.of("type", "filters", "kernel", "stride", "padding", "weight_bases", "activation_bases"));
         return new LayerSpec(type, c.positiveInt("filters"), false, null, null, 0f, 0f, 0f, c.positiveInt("kernel"),
-            c.positiveInt("stride", 1), padding(c), bases(c, "weight_bases"), bases(c, "activation_bases"), false, null);
+            c.positiveInt("stride", 1), padding(c), bases(c, "weight_bases"), bases(c, "activation_bases"), Set.of(), null);
       }
       case "batch_norm" -> {
-        c.allowOnly(Set.of("type", "epsilon", "momentum"));
+        c.allowOnly(Set.of("type", "epsilon", "momentum", "shift_based"));
         return new LayerSpec(type, 0, false, null, null, (float) c.number("epsilon", 1e-5, 1e-12, 1),
-            (float) c.number("momentum", 0.1, 0, 1), 0f, 0, 0, 0, 0, 0, false, null);
+            (float) c.number("momentum", 0.1, 0, 1), 0f, 0, 0, 0, 0, 0, c.bool("shift_based", false) ? Set.of(SHIFT_BASED) : Set.of(), null);
       }
       case "sign" -> {
         c.allowOnly(Set.of("type", "quantizer"));
@@ -151,19 +157,19 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
           throw c.error("'quantizer': " + q.configName() + " binarizes weights (BinaryConnect); a sign activation takes "
               + Quantizer.STE_SIGN.configName() + " or " + Quantizer.APPROX_SIGN.configName());
         }
-        return new LayerSpec(type, 0, false, q, null, 0f, 0f, 0f, 0, 0, 0, 0, 0, false, null);
+        return new LayerSpec(type, 0, false, q, null, 0f, 0f, 0f, 0, 0, 0, 0, 0, Set.of(), null);
       }
       case "dropout" -> {
         c.allowOnly(Set.of("type", "rate"));
-        return new LayerSpec(type, 0, false, null, null, 0f, 0f, (float) c.number("rate", 0.5, 0, 0.95), 0, 0, 0, 0, 0, false, null);
+        return new LayerSpec(type, 0, false, null, null, 0f, 0f, (float) c.number("rate", 0.5, 0, 0.95), 0, 0, 0, 0, 0, Set.of(), null);
       }
       case "shift", "hardtanh", "tanh", "relu", "rprelu", "flatten" -> {
         c.allowOnly(Set.of("type"));
-        return new LayerSpec(type, 0, false, null, null, 0f, 0f, 0f, 0, 0, 0, 0, 0, false, null);
+        return new LayerSpec(type, 0, false, null, null, 0f, 0f, 0f, 0, 0, 0, 0, 0, Set.of(), null);
       }
       case "residual" -> {
         c.allowOnly(Set.of("type", "layers"));
-        return new LayerSpec(type, 0, false, null, null, 0f, 0f, 0f, 0, 0, 0, 0, 0, false,
+        return new LayerSpec(type, 0, false, null, null, 0f, 0f, 0f, 0, 0, 0, 0, 0, Set.of(),
             c.objects("layers").stream().map(LayerSpec::parse).toList());
       }
       default -> throw c.error("unknown layer type '" + type + "' (expected one of: " + String.join(", ", TYPES) + ")");

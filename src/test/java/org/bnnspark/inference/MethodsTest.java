@@ -81,6 +81,14 @@ class MethodsTest {
   }
 
   @Test
+  void binaryNetShiftBasedBatchNormAndAdaMax() {
+    trainAndCheck("binarynet-shift", """
+        {"type": "binary_dense", "units": 64}, {"type": "batch_norm", "shift_based": true}, {"type": "sign"},
+        {"type": "binary_dense", "units": 64}, {"type": "batch_norm", "shift_based": true}, {"type": "sign"},
+        {"type": "binary_dense", "units": 4}, {"type": "batch_norm", "shift_based": true}""", "{\"type\": \"adamax\"}", 0.01);
+  }
+
+  @Test
   void binaryNetWithDropoutLeavesItOutOfThePackedModel() {
     trainAndCheck("binarynet-dropout", """
         {"type": "dropout", "rate": 0.1},

@@ -47,6 +47,14 @@ class GradientCheckTest {
 
   /** Checks d objective / d x and / d params against finite differences. */
   private static void check(Layer layer, float[] params, float[] x, boolean training) {
+    checkReturningGrad(layer, params, x, training, true);
+  }
+
+  /**
+   * Checks d objective / d x, and / d params when {@code checkParams}, against finite differences;
+   * returns the backward's parameter gradient for dy = c (c drawn from seed 7).
+   */
+  private static float[] checkReturningGrad(Layer layer, float[] params, float[] x, boolean training, boolean checkParams) {
     SplittableRandom rng = new SplittableRandom(7);
     float[] state = new float[layer.stateCount()];
     layer.initState(state);
@@ -62,10 +70,11 @@ class GradientCheckTest {
     java.util.function.DoubleSupplier f = () -> objective(layer, params, state, x, c, training);
     double errX = relError(toDouble(dx), centralDifferences(x, f));
     assertTrue(errX < 1e-3, layer.describe() + " dx rel error " + errX);
-    if (params.length > 0) {
+    if (checkParams && params.length > 0) {
       double errP = relError(toDouble(grad), centralDifferences(params, f));
       assertTrue(errP < 1e-3, layer.describe() + " dparams rel error " + errP);
     }
+    return grad;
   }
 
   /** d f / d v[i] for every i, by central differences with step 1e-2 (f reads v). */
@@ -106,6 +115,62 @@ class GradientCheckTest {
     float[] p = random(rng, bn.paramCount(), 1);
     check(bn, p, random(rng, N * 6, 2), true);
     check(bn, p, random(rng, N * 6, 2), false);
+  }
+
+  @Test
+  void powerOfTwoRounding() {
+    assertEquals(0.25f, BatchNorm.ap2(0.3f));
+    assertEquals(-4f, BatchNorm.ap2(-3f));
+    assertEquals(1f, BatchNorm.ap2(1f));
+    assertEquals(0.5f, BatchNorm.ap2(0.7f));
+    assertEquals(0f, BatchNorm.ap2(0f));
+    assertEquals(1024f, BatchNorm.ap2(1000f));
+  }
+
+  /**
+   * Shift-based BatchNorm against Hubara et al.'s Algorithm 3 computed here in doubles; dx against
+   * finite differences (the rounded scale is piecewise constant); dβ exact, dγ the STE through AP2.
+   */
+  @Test
+  void shiftBasedBatchNorm() {
+    SplittableRandom rng = new SplittableRandom(12);
+    int f = 4;
+    BatchNorm bn = new BatchNorm(Shape.flat(f), 1e-5f, 0.1f, true);
+    float[] p = random(rng, bn.paramCount(), 1);
+    float[] x = random(rng, N * f, 3);
+    float[] state = new float[bn.stateCount()];
+    bn.initState(state);
+    float[] y = new float[N * f];
+    bn.forward(Context.training(p, state, new float[p.length], new double[state.length]), x, y, N);
+    for (int j = 0; j < f; j++) {
+      double mean = 0;
+      for (int r = 0; r < N; r++) {
+        mean += x[r * f + j] / (double) N;
+      }
+      double apxVar = 0;
+      for (int r = 0; r < N; r++) {
+        double cc = x[r * f + j] - mean;
+        apxVar += cc * Math.signum(cc) * Math.pow(2, Math.round(Math.log(Math.abs(cc)) / Math.log(2))) / N;
+      }
+      double s = Math.pow(2, Math.round(Math.log(1 / Math.sqrt(apxVar + 1e-5)) / Math.log(2)));
+      double gamma = Math.signum(p[j]) * Math.pow(2, Math.round(Math.log(Math.abs(p[j])) / Math.log(2)));
+      for (int r = 0; r < N; r++) {
+        assertEquals(gamma * (x[r * f + j] - mean) * s + p[f + j], y[r * f + j], 1e-4, "y[" + r + "," + j + "]");
+      }
+    }
+    float[] grad = checkReturningGrad(bn, p, x, true, false);
+    checkReturningGrad(bn, p, x, false, false);
+    float[] c = random(new SplittableRandom(7), N * f, 1); // the dy checkReturningGrad used
+    for (int j = 0; j < f; j++) {
+      double dGamma = 0;
+      double dBeta = 0;
+      for (int r = 0; r < N; r++) {
+        dGamma += c[r * f + j] * (y[r * f + j] - p[f + j]) / BatchNorm.ap2(p[j]); // x̂ = (y − β)/AP2(γ)
+        dBeta += c[r * f + j];
+      }
+      assertEquals(dGamma, grad[j], 1e-3, "dγ through AP2 by the STE");
+      assertEquals(dBeta, grad[f + j], 1e-4, "dβ");
+    }
   }
 
   @Test
@@ -405,7 +470,7 @@ class GradientCheckTest {
   void batchNormAndShiftOnImagesArePerChannel() {
     SplittableRandom rng = new SplittableRandom(14);
     Shape in = new Shape(3, 2, 4);
-    BatchNorm bn = new BatchNorm(in, 1e-5f, 0.1f);
+    BatchNorm bn = new BatchNorm(in, 1e-5f, 0.1f, false);
     assertEquals(8, bn.paramCount());
     float[] p = random(rng, bn.paramCount(), 1);
     check(bn, p, random(rng, N * in.size(), 2), true);
