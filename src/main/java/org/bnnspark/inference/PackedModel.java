@@ -180,6 +180,9 @@ public final class PackedModel {
         if (dense instanceof BinaryDense b && b.scale() != BinaryDense.Scale.NONE) {
           ops.add(new PointwiseOp(PointwiseOp.Kind.SCALE, new float[][] {b.alpha(params)}));
         }
+        if (first instanceof Conv2d c && c.spatialScale()) {
+          ops.add(new PointwiseOp(PointwiseOp.Kind.SCALE_POSITIONS, c.spatialFactors(params)));
+        }
         float[] bias = dense.biasValues(params);
         if (bias != null) {
           ops.add(new PointwiseOp(PointwiseOp.Kind.ADD_BIAS, new float[][] {bias}));

@@ -301,7 +301,7 @@ public final class PackedModelFile {
         PointwiseOp.Kind kind = PointwiseOp.Kind.byCode(b.get(), where);
         float[][] arrays = new float[kind.arrayCount][];
         for (int a = 0; a < arrays.length; a++) {
-          arrays[a] = floats(b, features, where);
+          arrays[a] = floats(b, PointwiseOp.arrayLength(kind, a, PackedStage.productShape(linear, inShape, conv, features)), where);
         }
         ops[o] = new PointwiseOp(kind, arrays);
       }

@@ -300,8 +300,8 @@ public final class PackedScorer {
       float scale = paths[s] == Path.LEVELS ? 1f / NetworkSpec.INPUT_LEVELS : 1f;
       Shape shape = st.poolsProduct() ? st.outShape() : st.productShape();
       float[] y = st.poolsOutput() ? floatsBeforePool[s] : floatsOut[s];
-      for (int i = 0, end = n * shape.size(); i < end; i++) {
-        y[i] = PointwiseOp.applyAll(st.ops(), i % f, d[i] * scale);
+      for (int i = 0, size = shape.size(), end = n * size; i < end; i++) {
+        y[i] = PointwiseOp.applyAllAt(st.ops(), i % size, f, d[i] * scale);
       }
       floats = finishFloats(s, st, y, n);
       if (st.signOut()) {
@@ -340,8 +340,8 @@ public final class PackedScorer {
       y = floatsOut[s];
     }
     Shape shape = st.poolsProduct() ? st.outShape() : st.productShape();
-    for (int i = 0, end = n * shape.size(); i < end; i++) {
-      y[i] = PointwiseOp.applyAll(st.ops(), i % f, y[i]);
+    for (int i = 0, size = shape.size(), end = n * size; i < end; i++) {
+      y[i] = PointwiseOp.applyAllAt(st.ops(), i % size, f, y[i]);
     }
     return finishFloats(s, st, y, n);
   }

@@ -144,10 +144,20 @@ public record PackedStage(Linear linear, Shape inShape, Shape outShape, ConvGeom
     if ((linear == Linear.NONE || linear == Linear.RESIDUAL) && !inShape.equals(product)) {
       throw new IllegalArgumentException("a stage without weights must keep its shape (" + inShape + " → " + outShape + ")");
     }
+    for (PointwiseOp op : ops) {
+      for (int a = 0; a < op.arrays().length; a++) {
+        if (op.arrays()[a].length != PointwiseOp.arrayLength(op.kind(), a, product)) {
+          throw new IllegalArgumentException(op + " array " + a + " has " + op.arrays()[a].length + " values for a product of shape " + product);
+        }
+      }
+      if (op.positional() && (conv == null || (pool != null && !pool.afterOps()))) {
+        throw new IllegalArgumentException(op + " scales a convolution's positions before any pooling");
+      }
+    }
   }
 
   /** The shape of the product before pooling: the convolution's output, a dense layer's features, or the input. */
-  private static Shape productShape(Linear linear, Shape in, ConvGeometry conv, int features) {
+  static Shape productShape(Linear linear, Shape in, ConvGeometry conv, int features) {
     if (conv != null) {
       return new Shape(conv.outHeight(), conv.outWidth(), features);
     }

@@ -2,6 +2,7 @@ package org.bnnspark.inference;
 
 import java.util.Arrays;
 import org.bnnspark.nn.BatchNorm;
+import org.bnnspark.nn.Conv2d;
 import org.bnnspark.nn.HardTanh;
 import org.bnnspark.nn.RPRelu;
 import org.bnnspark.nn.Relu;
@@ -9,12 +10,14 @@ import org.bnnspark.nn.Tanh;
 
 /**
  * One per-feature float operation of the inference graph between a linear layer and the next sign
- * (or the logits): a bias, an inference-mode BatchNorm, a clip, a scale α ≥ 0. Each evaluates the very function
+ * (or the logits): a bias, an inference-mode BatchNorm, a clip, a scale α ≥ 0 — or one that also
+ * depends on the position in an image ({@link Kind#SCALE_POSITIONS}). Each evaluates the very function
  * the training graph's layer calls, so a packed model reproduces the training graph bit for bit.
  *
  * <p>Every kind but an RPReLU with a negative slope is monotone in its input for a fixed feature
  * (non-increasing only for a BatchNorm with γ &lt; 0), which is what lets a chain of them followed by
  * {@code sign} fold into one integer threshold per neuron (see {@link Thresholds}); see {@link #monotone}.
+ * A positional operation is neither folded nor moved behind a pooling: its stage runs in float.
  */
 public record PointwiseOp(Kind kind, float[][] arrays) {
 
@@ -33,7 +36,12 @@ public record PointwiseOp(Kind kind, float[][] arrays) {
     /** {@link RPRelu#apply} with {@code [γ, ζ, β]} (ReActNet); monotone only while ζ ≥ 0. */
     RPRELU(6, 3),
     /** {@link Tanh#apply}. */
-    TANH(7, 0);
+    TANH(7, 0),
+    /**
+     * {@code v · β[y] · γ[x]} at output row y, column x ({@link Conv2d#spatialFactor}; XNOR-Net++'s
+     * α ⊗ β ⊗ γ with α a {@code SCALE} before it), with {@code [β (rows), γ (columns)]}.
+     */
+    SCALE_POSITIONS(8, 2);
 
     final int code;
     final int arrayCount;
@@ -59,7 +67,31 @@ public record PointwiseOp(Kind kind, float[][] arrays) {
     }
   }
 
-  /** The operation's value for feature {@code j} at input {@code v}. */
+  /** How long array {@code a} of an operation of kind {@code kind} is on a product of shape {@code product}. */
+  static int arrayLength(Kind kind, int a, org.bnnspark.nn.Shape product) {
+    if (kind == Kind.SCALE_POSITIONS) {
+      return a == 0 ? product.height() : product.width();
+    }
+    return product.channels();
+  }
+
+  /** Whether the operation depends on the position in an image as well as on the feature. */
+  public boolean positional() {
+    return kind == Kind.SCALE_POSITIONS;
+  }
+
+  /**
+   * The operation's value at input {@code v} for element {@code element} of an example's
+   * channels-last output with {@code features} channels.
+   */
+  public float applyAt(int element, int features, float v) {
+    if (positional()) {
+      return v * Conv2d.spatialFactor(arrays[0], arrays[1], element / features);
+    }
+    return apply(element % features, v);
+  }
+
+  /** The operation's value for feature {@code j} at input {@code v} (a per-feature operation). */
   public float apply(int j, float v) {
     return switch (kind) {
       case ADD_BIAS -> v + arrays[0][j];
@@ -69,12 +101,14 @@ public record PointwiseOp(Kind kind, float[][] arrays) {
       case SCALE -> v * arrays[0][j];
       case RPRELU -> RPRelu.apply(v, arrays[0][j], arrays[1][j], arrays[2][j]);
       case TANH -> Tanh.apply(v);
+      case SCALE_POSITIONS -> throw new IllegalStateException("a positional operation needs the element: applyAt");
     };
   }
 
   /** Whether the operation is monotone in its input for every feature (what folding into thresholds needs). */
   public boolean monotone() {
-    return kind != Kind.RPRELU || allNonNegative(arrays[1]);
+    // folding makes one threshold per feature: a positional operation would need one per position
+    return !positional() && (kind != Kind.RPRELU || allNonNegative(arrays[1]));
   }
 
   /**
@@ -88,6 +122,7 @@ public record PointwiseOp(Kind kind, float[][] arrays) {
       case SCALE -> allNonNegative(arrays[0]);
       case RPRELU -> allNonNegative(arrays[1]);
       case BATCH_NORM -> allNonNegative(arrays[2]); // γ; invStd > 0
+      case SCALE_POSITIONS -> false; // a window's values get different factors: max(β γ v) ≠ β γ max v
     };
   }
 
@@ -100,10 +135,18 @@ public record PointwiseOp(Kind kind, float[][] arrays) {
     return true;
   }
 
-  /** Applies the chain {@code ops} to feature {@code j}. */
+  /** Applies the per-feature chain {@code ops} to feature {@code j}. */
   public static float applyAll(PointwiseOp[] ops, int j, float v) {
     for (PointwiseOp op : ops) {
       v = op.apply(j, v);
+    }
+    return v;
+  }
+
+  /** Applies the chain {@code ops} to element {@code element} of an output with {@code features} channels. */
+  public static float applyAllAt(PointwiseOp[] ops, int element, int features, float v) {
+    for (PointwiseOp op : ops) {
+      v = op.applyAt(element, features, v);
     }
     return v;
   }

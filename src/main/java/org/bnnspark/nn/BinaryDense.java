@@ -36,7 +36,12 @@ public final class BinaryDense extends Dense {
 
   /** How a binary layer's outputs are scaled. */
   public enum Scale {
-    NONE("none"), MEAN_ABS("mean_abs"), LEARNED("learned");
+    NONE("none"), MEAN_ABS("mean_abs"), LEARNED("learned"),
+    /**
+     * XNOR-Net++'s factorized Γ = α ⊗ β ⊗ γ over output channel × height × width: this layer learns
+     * α as {@code LEARNED} does, the {@link Conv2d} around it learns β and γ (convolutions only).
+     */
+    LEARNED_CHW("learned_chw");
 
     private final String configName;
 
@@ -54,7 +59,7 @@ public final class BinaryDense extends Dense {
           return s;
         }
       }
-      throw new IllegalArgumentException("expected one of none, mean_abs, learned, got '" + name + "'");
+      throw new IllegalArgumentException("expected one of none, mean_abs, learned, learned_chw, got '" + name + "'");
     }
   }
 
@@ -78,7 +83,12 @@ public final class BinaryDense extends Dense {
   /** A learned scale is one parameter per output, after the weights. */
   @Override
   public int paramCount() {
-    return super.paramCount() + (scale == Scale.LEARNED ? outSize : 0);
+    return super.paramCount() + (learnedAlpha() ? outSize : 0);
+  }
+
+  /** Whether α is a parameter of its own (XNOR-Net++, either shape). */
+  private boolean learnedAlpha() {
+    return scale == Scale.LEARNED || scale == Scale.LEARNED_CHW;
   }
 
   private int scaleOffset() {
@@ -88,7 +98,7 @@ public final class BinaryDense extends Dense {
   @Override
   public void initParams(float[] params, java.util.SplittableRandom rng) {
     super.initParams(params, rng);
-    if (scale == Scale.LEARNED) {
+    if (learnedAlpha()) {
       System.arraycopy(meanAbs(params), 0, params, scaleOffset(), outSize);
     }
   }
@@ -98,7 +108,7 @@ public final class BinaryDense extends Dense {
     return switch (scale) {
       case NONE -> null;
       case MEAN_ABS -> meanAbs(params);
-      case LEARNED -> java.util.Arrays.copyOfRange(params, scaleOffset(), scaleOffset() + outSize);
+      case LEARNED, LEARNED_CHW -> java.util.Arrays.copyOfRange(params, scaleOffset(), scaleOffset() + outSize);
     };
   }
 
@@ -203,7 +213,7 @@ public final class BinaryDense extends Dense {
       for (int r = 0; r < n; r++) {
         dAlpha += (double) dy[r * outSize + j] * products[r * outSize + j];
       }
-      if (scale == Scale.LEARNED) {
+      if (learnedAlpha()) {
         g[scaleOffset() + j] += (float) dAlpha;
         continue;
       }

@@ -9,22 +9,66 @@ package org.bnnspark.nn;
  * learned scale) is per filter here. Backward: the dense layer's backward over the patches, then
  * col2im for {@code dx}.
  *
+ * <p>With {@code "scale": "learned_chw"} (XNOR-Net++, Bulat &amp; Tzimiropoulos 2019) the output at row y,
+ * column x of filter c is scaled by {@code Γ = α_c · β_y · γ_x}: the product layer learns α per filter,
+ * this layer the factors β (one per output row) and γ (one per output column), initialized to 1;
+ * {@code dβ_y = Σ dL/dout · u · γ_x} and {@code dγ_x = Σ dL/dout · u · β_y} with {@code u} the
+ * α-scaled product.
+ *
  * <p>Padding is exact zero padding, as in float CNNs: a tap outside the image contributes nothing,
  * also when the input is ±1 (the packed model corrects its XNOR count for those taps).
  */
 public final class Conv2d extends Layer {
   private final ConvGeometry geometry;
   private final Dense product;
+  private final boolean spatialScale;
   private float[] cols = new float[0];
   private float[] dcols = new float[0];
+  /** With a spatial scale: the product's output before β ⊗ γ, and dL/d of it. */
+  private float[] products = new float[0];
+  private float[] dProducts = new float[0];
 
   public Conv2d(ConvGeometry geometry, int filters, Dense product) {
+    this(geometry, filters, product, false);
+  }
+
+  /** {@code spatialScale}: XNOR-Net++'s β ⊗ γ after the product (which then learns α itself). */
+  public Conv2d(ConvGeometry geometry, int filters, Dense product, boolean spatialScale) {
     super(geometry.input(), new Shape(geometry.outHeight(), geometry.outWidth(), filters));
     if (product.inSize() != geometry.patchSize() || product.outSize() != filters) {
       throw new IllegalArgumentException("the product layer must map " + geometry.patchSize() + " patch values to " + filters + " filters");
     }
+    if (spatialScale && !(product instanceof BinaryDense b && b.scale() == BinaryDense.Scale.LEARNED_CHW)) {
+      throw new IllegalArgumentException("a spatial scale goes with a binary product of scale " + BinaryDense.Scale.LEARNED_CHW.configName());
+    }
     this.geometry = geometry;
     this.product = product;
+    this.spatialScale = spatialScale;
+  }
+
+  /** Whether the outputs are scaled by learned per-row β and per-column γ (XNOR-Net++'s α ⊗ β ⊗ γ). */
+  public boolean spatialScale() {
+    return spatialScale;
+  }
+
+  private int spatialOffset() {
+    return paramOffset + product.paramCount();
+  }
+
+  /** {@code [β (output rows), γ (output columns)]} of a spatially scaled convolution (else null). */
+  public float[][] spatialFactors(float[] params) {
+    if (!spatialScale) {
+      return null;
+    }
+    int o = spatialOffset();
+    int h = geometry.outHeight();
+    return new float[][] {java.util.Arrays.copyOfRange(params, o, o + h),
+        java.util.Arrays.copyOfRange(params, o + h, o + h + geometry.outWidth())};
+  }
+
+  /** {@code β_y · γ_x} for output position {@code p}: the same float product in the graph and the packed model. */
+  public static float spatialFactor(float[] beta, float[] gamma, int position) {
+    return beta[position / gamma.length] * gamma[position % gamma.length];
   }
 
   public ConvGeometry geometry() {
@@ -48,12 +92,15 @@ public final class Conv2d extends Layer {
 
   @Override
   public int paramCount() {
-    return product.paramCount();
+    return product.paramCount() + (spatialScale ? geometry.outHeight() + geometry.outWidth() : 0);
   }
 
   @Override
   public void initParams(float[] params, java.util.SplittableRandom rng) {
     product.initParams(params, rng);
+    if (spatialScale) {
+      java.util.Arrays.fill(params, spatialOffset(), paramOffset + paramCount(), 1f);
+    }
   }
 
   @Override
@@ -64,6 +111,25 @@ public final class Conv2d extends Layer {
     }
     geometry.im2col(x, n, cols);
     product.forward(ctx, cols, y, n * geometry.positions());
+    if (spatialScale) {
+      if (products.length < n * outSize) {
+        products = new float[n * outSize];
+      }
+      System.arraycopy(y, 0, products, 0, n * outSize);
+      scaleSpatially(ctx.params, y, n);
+    }
+  }
+
+  /** {@code v[e][p][c] *= β_y(p) · γ_x(p)}. */
+  private void scaleSpatially(float[] params, float[] v, int n) {
+    float[][] f = spatialFactors(params);
+    int filters = filters();
+    for (int r = 0; r < n * geometry.positions(); r++) {
+      float s = spatialFactor(f[0], f[1], r % geometry.positions());
+      for (int c = 0; c < filters; c++) {
+        v[r * filters + c] *= s;
+      }
+    }
   }
 
   @Override
@@ -72,9 +138,47 @@ public final class Conv2d extends Layer {
     if (dx != null && dcols.length < rows * geometry.patchSize()) {
       dcols = new float[rows * geometry.patchSize()];
     }
-    product.backward(ctx, cols, y, dy, dx == null ? null : dcols, rows);
+    float[] dProduct = dy;
+    if (spatialScale) {
+      backwardSpatialScale(ctx, dy, n);
+      dProduct = dProducts;
+    }
+    product.backward(ctx, cols, spatialScale ? products : y, dProduct, dx == null ? null : dcols, rows);
     if (dx != null) {
       geometry.col2im(dcols, n, dx);
+    }
+  }
+
+  /** dβ, dγ into the gradient; dL/d(product) = dy · β ⊗ γ into {@code dProducts}. */
+  private void backwardSpatialScale(Context ctx, float[] dy, int n) {
+    if (dProducts.length < n * outSize) {
+      dProducts = new float[n * outSize];
+    }
+    float[][] f = spatialFactors(ctx.params);
+    int width = geometry.outWidth();
+    int filters = filters();
+    double[] dBeta = new double[geometry.outHeight()];
+    double[] dGamma = new double[width];
+    for (int r = 0; r < n * geometry.positions(); r++) {
+      int p = r % geometry.positions();
+      int py = p / width;
+      int px = p % width;
+      double sum = 0;
+      for (int c = 0; c < filters; c++) {
+        int i = r * filters + c;
+        sum += (double) dy[i] * products[i];
+      }
+      dBeta[py] += sum * f[1][px];
+      dGamma[px] += sum * f[0][py];
+    }
+    System.arraycopy(dy, 0, dProducts, 0, n * outSize);
+    scaleSpatially(ctx.params, dProducts, n);
+    int o = spatialOffset();
+    for (int y = 0; y < dBeta.length; y++) {
+      ctx.grad[o + y] += (float) dBeta[y];
+    }
+    for (int x = 0; x < width; x++) {
+      ctx.grad[o + dBeta.length + x] += (float) dGamma[x];
     }
   }
 

@@ -11,7 +11,8 @@ import java.util.Set;
  *       uses {@code tanh(W̃)} (Bitwise Neural Networks' first stage, {@link CompressedDense});</li>
  *   <li>{@code {"type": "binary_dense", "units": 512, "kernel_quantizer": "ste_sign", "bias": false}};
  *       {@code "scale": "mean_abs"} multiplies each output by α = mean |W| of its weights (XNOR-Net),
- *       {@code "scale": "learned"} by a learned α per output (XNOR-Net++);</li>
+ *       {@code "scale": "learned"} by a learned α per output (XNOR-Net++); on a {@code binary_conv2d},
+ *       {@code "scale": "learned_chw"} by XNOR-Net++'s factorized Γ = α ⊗ β ⊗ γ over filter × output row × output column;</li>
  *   <li>{@code {"type": "batch_norm", "epsilon": 1e-5, "momentum": 0.1}} ({@code "shift_based": true}: BinaryNet's shift-based variant);</li>
  *   <li>{@code {"type": "sign", "quantizer": "ste_sign"}} — binary activation with the STE;</li>
  *   <li>{@code {"type": "shift"}} — a learned per-feature shift (before a sign: ReActNet's RSign);</li>
@@ -62,7 +63,7 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
       case "conv2d", "binary_conv2d" -> {
         ConvGeometry g = new ConvGeometry(in, kernel, stride, padding);
         yield new Conv2d(g, units, type.equals("conv2d") ? new Dense(g.patchSize(), units, bias)
-            : new BinaryDense(g.patchSize(), units, bias, quantizer, scale));
+            : new BinaryDense(g.patchSize(), units, bias, quantizer, scale), scale == BinaryDense.Scale.LEARNED_CHW);
       }
       case "abc_dense" -> AbcLayer.dense(flat(in), units, weightBases, activationBases);
       case "abc_conv2d" -> new AbcLayer(new ConvGeometry(in, kernel, stride, padding), units, weightBases, activationBases);
@@ -117,6 +118,10 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
       case "binary_dense" -> {
         c.allowOnly(Set.of("type", "units", "bias", "kernel_quantizer", "scale"));
         BinaryDense.Scale scale = scale(c);
+        if (scale == BinaryDense.Scale.LEARNED_CHW) {
+          throw c.error("'scale': " + scale.configName() + " factors over a convolution's output height and width; a dense layer takes "
+              + BinaryDense.Scale.LEARNED.configName());
+        }
         return new LayerSpec(type, c.positiveInt("units"), binaryBias(c, scale), quantizer(c, "kernel_quantizer"), scale, 0f, 0f, 0f, 0, 0, 0, 0, 0, Set.of(), null);
       }
       case "conv2d" -> {

@@ -157,6 +157,15 @@ class MethodsTest {
   }
 
   @Test
+  void xnorNetPlusPlusFactorizedScaleOverChannelHeightAndWidth() {
+    trainImageAndCheck("xnor-net++-chw", """
+        {"type": "binary_conv2d", "filters": 16, "kernel": 3, "padding": 1, "scale": "learned_chw"}, {"type": "batch_norm"}, {"type": "sign"},
+        {"type": "binary_conv2d", "filters": 16, "kernel": 3, "padding": 1, "scale": "learned_chw"}, {"type": "max_pool2d", "pool": 2},
+        {"type": "batch_norm"}, {"type": "sign"},
+        {"type": "flatten"}, {"type": "binary_dense", "units": 4, "scale": "learned"}, {"type": "batch_norm"}""");
+  }
+
+  @Test
   void convolutionalBinaryNet() {
     trainImageAndCheck("conv-bnn", """
         {"type": "binary_conv2d", "filters": 16, "kernel": 3, "padding": 1}, {"type": "batch_norm"}, {"type": "sign"},

@@ -177,6 +177,29 @@ class PackedModelTest {
     assertTrue(xnor.stages().get(1).folded() && xnor.stages().get(1).poolsProduct(), xnor.stages().get(1).toString());
   }
 
+  /**
+   * XNOR-Net++'s Γ = α ⊗ β ⊗ γ differs per position: its stage runs the product's integer dots through
+   * the float operations, and the pool after them (max(Γ v) ≠ Γ max v); packed == graph, and the
+   * file keeps β and γ at the output's height and width.
+   */
+  @Test
+  void factorizedScaleRunsPerPositionAndRoundTrips() throws IOException {
+    PackedModel m = assertPackedEqualsGraph("""
+        {"input_shape": [9, 8, 2], "classes": 3, "layers": [
+          {"type": "sign"},
+          {"type": "binary_conv2d", "filters": 5, "kernel": 3, "padding": 1, "scale": "learned_chw"}, {"type": "max_pool2d", "pool": 2},
+          {"type": "batch_norm"}, {"type": "sign"},
+          {"type": "binary_conv2d", "filters": 4, "kernel": 3, "stride": 2, "scale": "learned_chw"}, {"type": "batch_norm"}, {"type": "sign"},
+          {"type": "flatten"}, {"type": "dense", "units": 3}]}""", 34);
+    PackedStage conv = m.stages().get(1);
+    assertTrue(!conv.folded() && conv.pool().afterOps(), conv.toString());
+    PointwiseOp positions = conv.ops()[1];
+    assertEquals(PointwiseOp.Kind.SCALE_POSITIONS, positions.kind());
+    assertEquals(9, positions.arrays()[0].length);
+    assertEquals(8, positions.arrays()[1].length);
+    assertEquals(m, PackedModelFile.read(new ByteArrayInputStream(PackedModelFile.toBytes(m)), "chw.xnor"));
+  }
+
   /** ABC-Net (M weight × N activation bases) on an image with padding and pooling, then dense: packed == graph. */
   static final String ABC_NET = """
       {"input_shape": [7, 7, 2], "classes": 3, "layers": [

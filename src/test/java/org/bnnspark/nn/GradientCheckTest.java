@@ -452,6 +452,51 @@ class GradientCheckTest {
     assertEquals(binary.paramCount(), binary.binaryWeightCount());
   }
 
+  /**
+   * XNOR-Net++'s Γ = α ⊗ β ⊗ γ: the output is α_c β_y γ_x times the real convolution of the signs;
+   * dx and the gradients of α, β and γ match finite differences (the weights' own is the STE's,
+   * checked above).
+   */
+  @Test
+  void factorizedLearnedScaleOverChannelHeightAndWidth() {
+    SplittableRandom rng = new SplittableRandom(13);
+    ConvGeometry g = new ConvGeometry(new Shape(4, 5, 2), 3, 1, 1);
+    Conv2d conv = new Conv2d(g, 3, new BinaryDense(g.patchSize(), 3, false, Quantizer.STE_SIGN, BinaryDense.Scale.LEARNED_CHW), true);
+    int weights = conv.binaryWeightCount();
+    assertEquals(weights + 3 + 4 + 5, conv.paramCount(), "α per filter, β per output row, γ per output column");
+    float[] p = new float[conv.paramCount()];
+    conv.initParams(p, rng);
+    for (int i = 0; i < weights; i++) { // away from 0: finite differences never flip a sign
+      float w = (float) (rng.nextGaussian() * 0.5);
+      p[i] = Math.copySign(Math.max(0.05f, Math.abs(w)), w);
+    }
+    for (int i = weights; i < p.length; i++) {
+      p[i] = (float) (0.5 + rng.nextDouble());
+    }
+    Conv2d real = new Conv2d(g, 3, new Dense(g.patchSize(), 3, false));
+    float[] signs = new float[real.paramCount()];
+    for (int i = 0; i < weights; i++) {
+      signs[i] = BitPacking_sign(p[i]);
+    }
+    float[] x = random(rng, N * g.input().size(), 1);
+    float[] yr = new float[N * conv.outSize()];
+    real.forward(Context.inference(signs, new float[0]), x, yr, N);
+    float[] y = new float[yr.length];
+    conv.forward(Context.inference(p, new float[0]), x, y, N);
+    float[][] f = conv.spatialFactors(p);
+    for (int i = 0; i < y.length; i++) {
+      int position = (i / 3) % 20;
+      double gamma = p[weights + i % 3] * f[0][position / 5] * f[1][position % 5];
+      assertEquals(gamma * yr[i], y[i], 1e-4, "Γ ⊙ (x ⊛ sign W) at " + i);
+    }
+    float[] grad = checkReturningGrad(conv, p, x, true, false);
+    float[] c = random(new SplittableRandom(7), N * conv.outSize(), 1);
+    double[] expected = centralDifferences(p, () -> objective(conv, p, new float[0], x, c, true));
+    double[] scales = java.util.Arrays.copyOfRange(expected, weights, p.length);
+    double err = relError(toDouble(java.util.Arrays.copyOfRange(grad, weights, p.length)), scales);
+    assertTrue(err < 1e-3, "dα, dβ, dγ rel error " + err);
+  }
+
   @Test
   void maxPoolRoutesTheGradientToTheMaximum() {
     Shape in = new Shape(4, 5, 2);
