@@ -56,7 +56,11 @@ class ConfigAndFilesTest {
     assertTrue(quant.getMessage().contains("unknown quantizer 'magic'"), quant.getMessage());
     ConfigException scale = assertThrows(ConfigException.class,
         () -> ModelConfig.parse(bnnWith("{\"type\": \"binary_dense\", \"units\": 3, \"scale\": \"max\"}"), "x.json"));
-    assertTrue(scale.getMessage().contains("network.layers[0]: 'scale': expected one of none, mean_abs, learned, got 'max'"), scale.getMessage());
+    assertTrue(scale.getMessage().contains("network.layers[0]: 'scale': expected one of none, mean_abs, learned, learned_chw, got 'max'"), scale.getMessage());
+    ConfigException chw = assertThrows(ConfigException.class,
+        () -> ModelConfig.parse(bnnWith("{\"type\": \"binary_dense\", \"units\": 3, \"scale\": \"learned_chw\"}"), "x.json"));
+    assertTrue(chw.getMessage().contains("network.layers[0]: 'scale': learned_chw factors over a convolution's output height and width"),
+        chw.getMessage());
     ConfigException scaleBias = assertThrows(ConfigException.class, () -> ModelConfig.parse(
         bnnWith("{\"type\": \"binary_dense\", \"units\": 3, \"scale\": \"mean_abs\", \"bias\": true}"), "x.json"));
     assertTrue(scaleBias.getMessage().contains("takes no bias"), scaleBias.getMessage());
