@@ -183,6 +183,9 @@ public final class PackedModel {
         if (first instanceof Conv2d c && c.spatialScale()) {
           ops.add(new PointwiseOp(PointwiseOp.Kind.SCALE_POSITIONS, c.spatialFactors(params)));
         }
+        if (first instanceof Conv2d c && c.activationScale()) {
+          ops.add(new PointwiseOp(PointwiseOp.Kind.ACTIVATION_SCALE, new float[0][]));
+        }
         float[] bias = dense.biasValues(params);
         if (bias != null) {
           ops.add(new PointwiseOp(PointwiseOp.Kind.ADD_BIAS, new float[][] {bias}));

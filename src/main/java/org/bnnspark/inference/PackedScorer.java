@@ -8,6 +8,7 @@ import org.bnnspark.bits.LevelDots;
 import org.bnnspark.bits.SignThresholds;
 import org.bnnspark.inference.PackedModel.Representation;
 import org.bnnspark.nn.AbcLayer;
+import org.bnnspark.nn.Conv2d;
 import org.bnnspark.nn.ConvGeometry;
 import org.bnnspark.nn.Dense;
 import org.bnnspark.nn.MaxPool2d;
@@ -54,6 +55,11 @@ public final class PackedScorer {
     XNOR,
     /** Binary dense weights on 8-bit input levels: exact integer sums. */
     LEVELS,
+    /**
+     * XNOR-Net's activation scale: the stage packs the signs of its real input, runs XNOR-popcount
+     * on them, and scales each window's dots by K = mean |input| over the window.
+     */
+    XNOR_SCALED,
     /** Everything else: the training graph's float arithmetic. */
     FLOAT
   }
@@ -82,6 +88,9 @@ public final class PackedScorer {
   private float[] unpacked = new float[0];
   private long[] rowBits = new long[0];
   private int[] scratch = new int[0];
+  /** Per activation-scaled stage: its input's sign bits; and K per window. */
+  private long[][] inputSigns;
+  private float[] windowScales = new float[0];
 
   PackedScorer(PackedModel model) {
     this.model = model;
@@ -106,7 +115,7 @@ public final class PackedScorer {
       }
       if (paths[s] == Path.LEVELS) {
         prepareLevelWeights(s, st);
-      } else if (paths[s] == Path.XNOR && st.conv() != null && st.conv().padding() > 0) {
+      } else if ((paths[s] == Path.XNOR || paths[s] == Path.XNOR_SCALED) && st.conv() != null && st.conv().padding() > 0) {
         paddingCorrection[s] = paddingCorrection(st, 0);
       } else if (st.linear() == PackedStage.Linear.ABC) {
         if (st.conv() != null && st.conv().padding() > 0) {
@@ -128,6 +137,9 @@ public final class PackedScorer {
   }
 
   private static Path path(PackedStage st, Representation input) {
+    if (st.linear() == PackedStage.Linear.BINARY && PointwiseOp.activationScaled(st.ops())) {
+      return Path.XNOR_SCALED;
+    }
     if (st.linear() != PackedStage.Linear.BINARY || PackedModel.integerDotValue(input, st.conv() != null, st.patch()) == null) {
       return Path.FLOAT;
     }
@@ -196,6 +208,7 @@ public final class PackedScorer {
     floatsOut = new float[count][];
     floatsBeforePool = new float[count][];
     windowBits = new long[count][];
+    inputSigns = new long[count][];
     blockOut = new float[count][];
     abcPlanes = new long[count][][];
     abcWindows = new long[count][][];
@@ -224,10 +237,15 @@ public final class PackedScorer {
         abcWindows[s] = st.conv() == null ? abcPlanes[s] : new long[planes][n * st.conv().positions() * BitPacking.words(st.patch())];
       } else if (st.conv() != null) {
         int rows = n * st.conv().positions();
-        if (paths[s] == Path.XNOR) {
+        if (paths[s] == Path.XNOR || paths[s] == Path.XNOR_SCALED) {
           windowBits[s] = new long[rows * BitPacking.words(st.patch())];
-        } else {
+        }
+        if (paths[s] != Path.XNOR) { // float windows: a float product, or the real windows K is taken over
           windows = Math.max(windows, rows * st.patch());
+        }
+        if (paths[s] == Path.XNOR_SCALED) {
+          inputSigns[s] = new long[n * BitPacking.words(st.in())];
+          windowScales = new float[Math.max(windowScales.length, rows)];
         }
       }
     }
@@ -263,6 +281,13 @@ public final class PackedScorer {
         blockScorers[s].logits(input, n, blockOut[s]);
         Residual.add(input, blockOut[s], floatsOut[s], n * st.out());
         floats = floatsOut[s];
+        continue;
+      }
+      if (paths[s] == Path.XNOR_SCALED) {
+        floats = activationScaledStage(s, st, model.stageInput(s) == Representation.BITS ? unpack(bits, st.in(), n) : floats, n);
+        if (st.signOut()) {
+          bits = bitsOut[s];
+        }
         continue;
       }
       if (paths[s] == Path.FLOAT) {
@@ -301,7 +326,7 @@ public final class PackedScorer {
       Shape shape = st.poolsProduct() ? st.outShape() : st.productShape();
       float[] y = st.poolsOutput() ? floatsBeforePool[s] : floatsOut[s];
       for (int i = 0, size = shape.size(), end = n * size; i < end; i++) {
-        y[i] = PointwiseOp.applyAllAt(st.ops(), i % size, f, d[i] * scale);
+        y[i] = PointwiseOp.applyAllAt(st.ops(), i % size, f, d[i] * scale, 1f);
       }
       floats = finishFloats(s, st, y, n);
       if (st.signOut()) {
@@ -341,7 +366,24 @@ public final class PackedScorer {
     }
     Shape shape = st.poolsProduct() ? st.outShape() : st.productShape();
     for (int i = 0, size = shape.size(), end = n * size; i < end; i++) {
-      y[i] = PointwiseOp.applyAllAt(st.ops(), i % size, f, y[i]);
+      y[i] = PointwiseOp.applyAllAt(st.ops(), i % size, f, y[i], 1f);
+    }
+    return finishFloats(s, st, y, n);
+  }
+
+  /** XNOR-Net's activation-scaled binary layer: XNOR-popcount over the input's signs, times K per window. */
+  private float[] activationScaledStage(int s, PackedStage st, float[] input, int n) {
+    BitPacking.packRows(input, 0, n, st.in(), inputSigns[s], 0);
+    int[] d = xnorDots(s, st, inputSigns[s], n);
+    ConvGeometry g = st.conv();
+    g.im2col(input, n, windowFloats);
+    for (int r = 0, rows = n * g.positions(); r < rows; r++) {
+      windowScales[r] = Conv2d.windowScale(windowFloats, r * g.patchSize(), g.patchSize());
+    }
+    int f = st.features();
+    float[] y = st.pool() != null ? floatsBeforePool[s] : floatsOut[s];
+    for (int i = 0, size = st.productShape().size(), end = n * size; i < end; i++) {
+      y[i] = PointwiseOp.applyAllAt(st.ops(), i % size, f, d[i], windowScales[i / f]);
     }
     return finishFloats(s, st, y, n);
   }
@@ -401,6 +443,10 @@ public final class PackedScorer {
     ConvGeometry g = st.conv();
     int words = BitPacking.words(g.patchSize());
     int rows = n * g.positions();
+    if (g.positions() == 1 && g.patchSize() == st.in()) { // one window, the whole row (a dense layer as a convolution)
+      kernel.gemm(bits, 0, n, st.binaryWeights(), 0, f, words, st.in(), dots, 0, f);
+      return dots;
+    }
     bitIm2col(g, bits, n, windowBits[s]);
     kernel.gemm(windowBits[s], 0, rows, st.binaryWeights(), 0, f, words, g.patchSize(), dots, 0, f);
     int[] correction = paddingCorrection[s];

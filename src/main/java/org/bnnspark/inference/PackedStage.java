@@ -153,6 +153,9 @@ public record PackedStage(Linear linear, Shape inShape, Shape outShape, ConvGeom
       if (op.positional() && (conv == null || (pool != null && !pool.afterOps()))) {
         throw new IllegalArgumentException(op + " scales a convolution's positions before any pooling");
       }
+      if (op.kind() == PointwiseOp.Kind.ACTIVATION_SCALE && linear != Linear.BINARY) {
+        throw new IllegalArgumentException(op + " belongs to binary weights");
+      }
     }
   }
 

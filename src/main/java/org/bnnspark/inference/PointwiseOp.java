@@ -41,7 +41,13 @@ public record PointwiseOp(Kind kind, float[][] arrays) {
      * {@code v · β[y] · γ[x]} at output row y, column x ({@link Conv2d#spatialFactor}; XNOR-Net++'s
      * α ⊗ β ⊗ γ with α a {@code SCALE} before it), with {@code [β (rows), γ (columns)]}.
      */
-    SCALE_POSITIONS(8, 2);
+    SCALE_POSITIONS(8, 2),
+    /**
+     * {@code v · K} with K the mean |input| over the output position's window ({@link Conv2d#windowScale};
+     * XNOR-Net's activation scale), computed at run time from the stage's real input: the stage
+     * binarizes that input itself.
+     */
+    ACTIVATION_SCALE(9, 0);
 
     final int code;
     final int arrayCount;
@@ -75,20 +81,21 @@ public record PointwiseOp(Kind kind, float[][] arrays) {
     return product.channels();
   }
 
-  /** Whether the operation depends on the position in an image as well as on the feature. */
+  /** Whether the operation depends on the position in an image (or on the example) as well as on the feature. */
   public boolean positional() {
-    return kind == Kind.SCALE_POSITIONS;
+    return kind == Kind.SCALE_POSITIONS || kind == Kind.ACTIVATION_SCALE;
   }
 
   /**
    * The operation's value at input {@code v} for element {@code element} of an example's
-   * channels-last output with {@code features} channels.
+   * channels-last output with {@code features} channels, whose window has activation scale {@code k}.
    */
-  public float applyAt(int element, int features, float v) {
-    if (positional()) {
-      return v * Conv2d.spatialFactor(arrays[0], arrays[1], element / features);
-    }
-    return apply(element % features, v);
+  public float applyAt(int element, int features, float v, float k) {
+    return switch (kind) {
+      case SCALE_POSITIONS -> v * Conv2d.spatialFactor(arrays[0], arrays[1], element / features);
+      case ACTIVATION_SCALE -> v * k;
+      default -> apply(element % features, v);
+    };
   }
 
   /** The operation's value for feature {@code j} at input {@code v} (a per-feature operation). */
@@ -101,7 +108,7 @@ public record PointwiseOp(Kind kind, float[][] arrays) {
       case SCALE -> v * arrays[0][j];
       case RPRELU -> RPRelu.apply(v, arrays[0][j], arrays[1][j], arrays[2][j]);
       case TANH -> Tanh.apply(v);
-      case SCALE_POSITIONS -> throw new IllegalStateException("a positional operation needs the element: applyAt");
+      case SCALE_POSITIONS, ACTIVATION_SCALE -> throw new IllegalStateException(kind + " needs the element: applyAt");
     };
   }
 
@@ -122,7 +129,7 @@ public record PointwiseOp(Kind kind, float[][] arrays) {
       case SCALE -> allNonNegative(arrays[0]);
       case RPRELU -> allNonNegative(arrays[1]);
       case BATCH_NORM -> allNonNegative(arrays[2]); // γ; invStd > 0
-      case SCALE_POSITIONS -> false; // a window's values get different factors: max(β γ v) ≠ β γ max v
+      case SCALE_POSITIONS, ACTIVATION_SCALE -> false; // a window's values get different factors: max(β γ v) ≠ β γ max v
     };
   }
 
@@ -143,12 +150,20 @@ public record PointwiseOp(Kind kind, float[][] arrays) {
     return v;
   }
 
-  /** Applies the chain {@code ops} to element {@code element} of an output with {@code features} channels. */
-  public static float applyAllAt(PointwiseOp[] ops, int element, int features, float v) {
+  /**
+   * Applies the chain {@code ops} to element {@code element} of an output with {@code features}
+   * channels, whose window has activation scale {@code k} (used only by {@link Kind#ACTIVATION_SCALE}).
+   */
+  public static float applyAllAt(PointwiseOp[] ops, int element, int features, float v, float k) {
     for (PointwiseOp op : ops) {
-      v = op.applyAt(element, features, v);
+      v = op.applyAt(element, features, v, k);
     }
     return v;
+  }
+
+  /** Whether {@code ops} hold XNOR-Net's activation scale (then the stage binarizes its real input). */
+  public static boolean activationScaled(PointwiseOp[] ops) {
+    return java.util.Arrays.stream(ops).anyMatch(op -> op.kind == Kind.ACTIVATION_SCALE);
   }
 
   /** Float parameters the operation stores. */

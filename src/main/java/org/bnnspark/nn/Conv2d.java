@@ -15,6 +15,13 @@ package org.bnnspark.nn;
  * {@code dβ_y = Σ dL/dout · u · γ_x} and {@code dγ_x = Σ dL/dout · u · β_y} with {@code u} the
  * α-scaled product.
  *
+ * <p>With {@code "activation_scale": true} (XNOR-Net's K, Rastegari et al. 2016) the layer takes the real
+ * input I, convolves its signs, and scales output position p by {@code K_p = mean |I|} over p's
+ * window — the paper's {@code A ⊛ k} (A the mean of |I| over channels, k the box filter), with padding
+ * taps counting as 0. The input's sign has the clipped STE; K is differentiated exactly
+ * ({@code dI = col2im(dK_p/patch · sign I)}). A dense layer with this option is the 1 × 1 convolution of a
+ * 1 × 1 image (one position, K = mean |x| over the row).
+ *
  * <p>Padding is exact zero padding, as in float CNNs: a tap outside the image contributes nothing,
  * also when the input is ±1 (the packed model corrects its XNOR count for those taps).
  */
@@ -22,18 +29,27 @@ public final class Conv2d extends Layer {
   private final ConvGeometry geometry;
   private final Dense product;
   private final boolean spatialScale;
+  private final boolean activationScale;
   private float[] cols = new float[0];
+  /** With an activation scale: the input's signs, its real windows, K per output position, the output before K. */
+  private float[] signs = new float[0];
+  private float[] realCols = new float[0];
+  private float[] scales = new float[0];
+  private float[] beforeK = new float[0];
   private float[] dcols = new float[0];
   /** With a spatial scale: the product's output before β ⊗ γ, and dL/d of it. */
   private float[] products = new float[0];
   private float[] dProducts = new float[0];
 
   public Conv2d(ConvGeometry geometry, int filters, Dense product) {
-    this(geometry, filters, product, false);
+    this(geometry, filters, product, false, false);
   }
 
-  /** {@code spatialScale}: XNOR-Net++'s β ⊗ γ after the product (which then learns α itself). */
-  public Conv2d(ConvGeometry geometry, int filters, Dense product, boolean spatialScale) {
+  /**
+   * {@code spatialScale}: XNOR-Net++'s β ⊗ γ after the product (which then learns α itself);
+   * {@code activationScale}: XNOR-Net's K (the layer binarizes its real input itself).
+   */
+  public Conv2d(ConvGeometry geometry, int filters, Dense product, boolean spatialScale, boolean activationScale) {
     super(geometry.input(), new Shape(geometry.outHeight(), geometry.outWidth(), filters));
     if (product.inSize() != geometry.patchSize() || product.outSize() != filters) {
       throw new IllegalArgumentException("the product layer must map " + geometry.patchSize() + " patch values to " + filters + " filters");
@@ -41,9 +57,39 @@ public final class Conv2d extends Layer {
     if (spatialScale && !(product instanceof BinaryDense b && b.scale() == BinaryDense.Scale.LEARNED_CHW)) {
       throw new IllegalArgumentException("a spatial scale goes with a binary product of scale " + BinaryDense.Scale.LEARNED_CHW.configName());
     }
+    if (activationScale && !(product instanceof BinaryDense b && !b.hasBias())) {
+      throw new IllegalArgumentException("an activation scale goes with a binary product without bias");
+    }
     this.geometry = geometry;
     this.product = product;
     this.spatialScale = spatialScale;
+    this.activationScale = activationScale;
+  }
+
+  /** Whether the layer binarizes its real input and scales by K = mean |input| per window (XNOR-Net). */
+  public boolean activationScale() {
+    return activationScale;
+  }
+
+  /**
+   * K of one window: {@code mean |v|} over the {@code patch} values of {@code cols} from {@code off}
+   * (the training graph and the packed model both call this).
+   */
+  public static float windowScale(float[] cols, int off, int patch) {
+    double sum = 0;
+    for (int i = off; i < off + patch; i++) {
+      sum += Math.abs(cols[i]);
+    }
+    return (float) (sum / patch);
+  }
+
+  /** {@code v[r][c] *= k[r]} over {@code rows} rows of {@code columns}. */
+  public static void scaleRows(float[] v, float[] k, int rows, int columns) {
+    for (int r = 0; r < rows; r++) {
+      for (int c = 0; c < columns; c++) {
+        v[r * columns + c] *= k[r];
+      }
+    }
   }
 
   /** Whether the outputs are scaled by learned per-row β and per-column γ (XNOR-Net++'s α ⊗ β ⊗ γ). */
@@ -109,14 +155,38 @@ public final class Conv2d extends Layer {
     if (cols.length < len) {
       cols = new float[len];
     }
-    geometry.im2col(x, n, cols);
-    product.forward(ctx, cols, y, n * geometry.positions());
+    int rows = n * geometry.positions();
+    if (activationScale) {
+      if (signs.length < n * inSize) {
+        signs = new float[n * inSize];
+      }
+      for (int i = 0; i < n * inSize; i++) {
+        signs[i] = Quantizer.STE_SIGN.forward(x[i]);
+      }
+      if (realCols.length < len) {
+        realCols = new float[len];
+        scales = new float[rows];
+      }
+      geometry.im2col(x, n, realCols);
+      for (int r = 0; r < rows; r++) {
+        scales[r] = windowScale(realCols, r * geometry.patchSize(), geometry.patchSize());
+      }
+    }
+    geometry.im2col(activationScale ? signs : x, n, cols);
+    product.forward(ctx, cols, y, rows);
     if (spatialScale) {
       if (products.length < n * outSize) {
         products = new float[n * outSize];
       }
       System.arraycopy(y, 0, products, 0, n * outSize);
       scaleSpatially(ctx.params, y, n);
+    }
+    if (activationScale) {
+      if (beforeK.length < n * outSize) {
+        beforeK = new float[n * outSize];
+      }
+      System.arraycopy(y, 0, beforeK, 0, n * outSize);
+      scaleRows(y, scales, rows, filters());
     }
   }
 
@@ -138,15 +208,58 @@ public final class Conv2d extends Layer {
     if (dx != null && dcols.length < rows * geometry.patchSize()) {
       dcols = new float[rows * geometry.patchSize()];
     }
-    float[] dProduct = dy;
+    float[] dOut = dy;
+    if (activationScale) {
+      dOut = backwardActivationScale(dy, dx, n);
+    }
+    float[] dProduct = dOut;
     if (spatialScale) {
-      backwardSpatialScale(ctx, dy, n);
+      backwardSpatialScale(ctx, dOut, n);
       dProduct = dProducts;
     }
-    product.backward(ctx, cols, spatialScale ? products : y, dProduct, dx == null ? null : dcols, rows);
-    if (dx != null) {
-      geometry.col2im(dcols, n, dx);
+    float[] productOut = spatialScale ? products : activationScale ? beforeK : y;
+    product.backward(ctx, cols, productOut, dProduct, dx == null ? null : dcols, rows);
+    if (dx == null) {
+      return;
     }
+    if (!activationScale) {
+      geometry.col2im(dcols, n, dx);
+      return;
+    }
+    // dx already holds K's term; the signs' gradient passes the clipped STE
+    float[] dSigns = new float[n * inSize];
+    geometry.col2im(dcols, n, dSigns);
+    for (int i = 0; i < n * inSize; i++) {
+      dx[i] += dSigns[i] * Quantizer.STE_SIGN.gradient(x[i]);
+    }
+  }
+
+  /**
+   * y = before·K: writes K's share of dx ({@code col2im(dK_p/patch · sign window)}, when dx is wanted)
+   * and returns dL/d(before) = dy·K.
+   */
+  private float[] backwardActivationScale(float[] dy, float[] dx, int n) {
+    int rows = n * geometry.positions();
+    int patch = geometry.patchSize();
+    int filters = filters();
+    float[] dBefore = new float[n * outSize];
+    System.arraycopy(dy, 0, dBefore, 0, n * outSize);
+    scaleRows(dBefore, scales, rows, filters);
+    if (dx != null) {
+      float[] dWindows = new float[rows * patch];
+      for (int r = 0; r < rows; r++) {
+        double dK = 0;
+        for (int c = 0; c < filters; c++) {
+          dK += (double) dy[r * filters + c] * beforeK[r * filters + c];
+        }
+        float perValue = (float) (dK / patch);
+        for (int t = 0; t < patch; t++) {
+          dWindows[r * patch + t] = perValue * Math.signum(realCols[r * patch + t]);
+        }
+      }
+      geometry.col2im(dWindows, n, dx);
+    }
+    return dBefore;
   }
 
   /** dβ, dγ into the gradient; dL/d(product) = dy · β ⊗ γ into {@code dProducts}. */
@@ -201,7 +314,10 @@ public final class Conv2d extends Layer {
   public String describe() {
     String inner = product.describe(); // e.g. BinaryDense(9→32, ste_sign) → its options after the arrow's target
     int comma = inner.indexOf(", ");
-    String options = comma < 0 ? "" : inner.substring(comma, inner.length() - 1);
+    String options = (comma < 0 ? "" : inner.substring(comma, inner.length() - 1)) + (activationScale ? ", activation scale K" : "");
+    if (inShape.isFlat() && geometry.kernel() == 1) { // a dense layer with an activation scale
+      return "BinaryDense(" + inSize + "→" + outSize + options + ")";
+    }
     return (product instanceof BinaryDense ? "BinaryConv2d(" : "Conv2d(") + inShape + "→" + outShape + ", " + geometry.kernel() + "×"
         + geometry.kernel() + "/" + geometry.stride() + (geometry.padding() > 0 ? " pad " + geometry.padding() : "") + options + ")";
   }

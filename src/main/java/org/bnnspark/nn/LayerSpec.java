@@ -12,7 +12,9 @@ import java.util.Set;
  *   <li>{@code {"type": "binary_dense", "units": 512, "kernel_quantizer": "ste_sign", "bias": false}};
  *       {@code "scale": "mean_abs"} multiplies each output by α = mean |W| of its weights (XNOR-Net),
  *       {@code "scale": "learned"} by a learned α per output (XNOR-Net++); on a {@code binary_conv2d},
- *       {@code "scale": "learned_chw"} by XNOR-Net++'s factorized Γ = α ⊗ β ⊗ γ over filter × output row × output column;</li>
+ *       {@code "scale": "learned_chw"} by XNOR-Net++'s factorized Γ = α ⊗ β ⊗ γ over filter × output row × output column;
+ *       {@code "activation_scale": true} takes the real input (no sign before it), binarizes it and scales by XNOR-Net's
+ *       K = mean |input| over each window ({@link Conv2d});</li>
  *   <li>{@code {"type": "batch_norm", "epsilon": 1e-5, "momentum": 0.1}} ({@code "shift_based": true}: BinaryNet's shift-based variant);</li>
  *   <li>{@code {"type": "sign", "quantizer": "ste_sign"}} — binary activation with the STE;</li>
  *   <li>{@code {"type": "shift"}} — a learned per-feature shift (before a sign: ReActNet's RSign);</li>
@@ -36,7 +38,8 @@ import java.util.Set;
  * @param weightBases ABC-Net's M (0 for other layers)
  * @param activationBases ABC-Net's N (0 for other layers)
  * @param options boolean variants of the type: {@link #TANH_COMPRESSED} for a dense layer's
- *     {@code "weight_compression": "tanh"}, {@link #SHIFT_BASED} for a {@code batch_norm}'s {@code "shift_based": true}
+ *     {@code "weight_compression": "tanh"}, {@link #SHIFT_BASED} for a {@code batch_norm}'s {@code "shift_based": true},
+ *     {@link #ACTIVATION_SCALE} for a binary layer's {@code "activation_scale": true}
  * @param block the layers of a {@code residual} block (null for other layers)
  */
 public record LayerSpec(String type, int units, boolean bias, Quantizer quantizer, BinaryDense.Scale scale, float epsilon,
@@ -46,6 +49,8 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
 
   /** A dense layer with {@code tanh(W̃)} weights. */
   public static final String TANH_COMPRESSED = "tanh_compressed";
+  /** XNOR-Net's activation scale K on a binary layer that binarizes its own real input. */
+  public static final String ACTIVATION_SCALE = "activation_scale";
   /** BinaryNet's shift-based BatchNorm. */
   public static final String SHIFT_BASED = "shift_based";
 
@@ -59,11 +64,15 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
   public Layer build(Shape in) {
     return switch (type) {
       case "dense" -> options.contains(TANH_COMPRESSED) ? new CompressedDense(flat(in), units, bias) : new Dense(flat(in), units, bias);
-      case "binary_dense" -> new BinaryDense(flat(in), units, bias, quantizer, scale);
+      case "binary_dense" -> options.contains(ACTIVATION_SCALE) // K needs the windows of a convolution: here one, the whole row
+          ? new Conv2d(new ConvGeometry(Shape.flat(flat(in)), 1, 1, 0), units, new BinaryDense(flat(in), units, false, quantizer, scale),
+              false, true)
+          : new BinaryDense(flat(in), units, bias, quantizer, scale);
       case "conv2d", "binary_conv2d" -> {
         ConvGeometry g = new ConvGeometry(in, kernel, stride, padding);
         yield new Conv2d(g, units, type.equals("conv2d") ? new Dense(g.patchSize(), units, bias)
-            : new BinaryDense(g.patchSize(), units, bias, quantizer, scale), scale == BinaryDense.Scale.LEARNED_CHW);
+            : new BinaryDense(g.patchSize(), units, bias, quantizer, scale), scale == BinaryDense.Scale.LEARNED_CHW,
+            options.contains(ACTIVATION_SCALE));
       }
       case "abc_dense" -> AbcLayer.dense(flat(in), units, weightBases, activationBases);
       case "abc_conv2d" -> new AbcLayer(new ConvGeometry(in, kernel, stride, padding), units, weightBases, activationBases);
@@ -116,13 +125,14 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
             compression.equals("tanh") ? Set.of(TANH_COMPRESSED) : Set.of(), null);
       }
       case "binary_dense" -> {
-        c.allowOnly(Set.of("type", "units", "bias", "kernel_quantizer", "scale"));
+        c.allowOnly(Set.of("type", "units", "bias", "kernel_quantizer", "scale", "activation_scale"));
         BinaryDense.Scale scale = scale(c);
         if (scale == BinaryDense.Scale.LEARNED_CHW) {
           throw c.error("'scale': " + scale.configName() + " factors over a convolution's output height and width; a dense layer takes "
               + BinaryDense.Scale.LEARNED.configName());
         }
-        return new LayerSpec(type, c.positiveInt("units"), binaryBias(c, scale), quantizer(c, "kernel_quantizer"), scale, 0f, 0f, 0f, 0, 0, 0, 0, 0, Set.of(), null);
+        return new LayerSpec(type, c.positiveInt("units"), binaryBias(c, scale), quantizer(c, "kernel_quantizer"), scale, 0f, 0f, 0f, 0, 0, 0, 0, 0,
+            activationScale(c), null);
       }
       case "conv2d" -> {
         c.allowOnly(Set.of("type", "filters", "kernel", "stride", "padding", "bias"));
@@ -130,10 +140,10 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
             c.positiveInt("stride", 1), padding(c), 0, 0, Set.of(), null);
       }
       case "binary_conv2d" -> {
-        c.allowOnly(Set.of("type", "filters", "kernel", "stride", "padding", "bias", "kernel_quantizer", "scale"));
+        c.allowOnly(Set.of("type", "filters", "kernel", "stride", "padding", "bias", "kernel_quantizer", "scale", "activation_scale"));
         BinaryDense.Scale scale = scale(c);
         return new LayerSpec(type, c.positiveInt("filters"), binaryBias(c, scale), quantizer(c, "kernel_quantizer"), scale, 0f, 0f, 0f,
-            c.positiveInt("kernel"), c.positiveInt("stride", 1), padding(c), 0, 0, Set.of(), null);
+            c.positiveInt("kernel"), c.positiveInt("stride", 1), padding(c), 0, 0, activationScale(c), null);
       }
       case "max_pool2d" -> {
         c.allowOnly(Set.of("type", "pool", "stride"));
@@ -195,6 +205,16 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
       throw c.error("'scale': " + scale.configName() + " scales the product, so the layer takes no bias (a batch_norm after it shifts)");
     }
     return bias;
+  }
+
+  private static Set<String> activationScale(ConfigNode c) {
+    if (!c.bool("activation_scale", false)) {
+      return Set.of();
+    }
+    if (c.bool("bias", false)) {
+      throw c.error("'activation_scale': K scales the product, so the layer takes no bias (a batch_norm after it shifts)");
+    }
+    return Set.of(ACTIVATION_SCALE);
   }
 
   private static int bases(ConfigNode c, String key) {

@@ -185,6 +185,19 @@ class MethodsTest {
   }
 
   @Test
+  void xnorNetWithActivationScaleK() {
+    // the binary convolution takes the BatchNorm's real output, binarizes it and scales by K per window
+    trainImageAndCheck("xnor-net-k", """
+        {"type": "conv2d", "filters": 16, "kernel": 3, "padding": 1},
+        {"type": "batch_norm"},
+        {"type": "binary_conv2d", "filters": 16, "kernel": 3, "padding": 1, "scale": "mean_abs", "activation_scale": true},
+        {"type": "max_pool2d", "pool": 2},
+        {"type": "batch_norm"}, {"type": "flatten"},
+        {"type": "binary_dense", "units": 16, "scale": "mean_abs", "activation_scale": true}, {"type": "batch_norm"},
+        {"type": "dense", "units": 4}""");
+  }
+
+  @Test
   void abcNetWeightAndActivationBases() {
     trainImageAndCheck("abc-net", """
         {"type": "batch_norm"},

@@ -200,6 +200,26 @@ class PackedModelTest {
     assertEquals(m, PackedModelFile.read(new ByteArrayInputStream(PackedModelFile.toBytes(m)), "chw.xnor"));
   }
 
+  /**
+   * XNOR-Net's activation scale K: a stage packs the signs of its real input (8-bit levels, a
+   * BatchNorm's floats), runs XNOR-popcount on them and scales by K per window — packed == graph for
+   * a padded, pooled convolution and a dense layer.
+   */
+  @Test
+  void activationScaleRunsXnorOnTheInputSignsTimesK() throws IOException {
+    PackedModel m = assertPackedEqualsGraph("""
+        {"input_shape": [9, 8, 2], "input_range": [0, 255], "classes": 3, "layers": [
+          {"type": "binary_conv2d", "filters": 5, "kernel": 3, "padding": 1, "activation_scale": true}, {"type": "max_pool2d", "pool": 2},
+          {"type": "batch_norm"},
+          {"type": "binary_conv2d", "filters": 70, "kernel": 3, "stride": 2, "scale": "mean_abs", "activation_scale": true},
+          {"type": "batch_norm"}, {"type": "flatten"},
+          {"type": "binary_dense", "units": 9, "scale": "learned", "activation_scale": true}, {"type": "batch_norm"}, {"type": "sign"},
+          {"type": "dense", "units": 3}]}""", 35);
+    assertEquals(PointwiseOp.Kind.ACTIVATION_SCALE, m.stages().get(0).ops()[0].kind());
+    assertTrue(PointwiseOp.activationScaled(m.stages().get(2).ops()), m.stages().get(2).toString());
+    assertEquals(m, PackedModelFile.read(new ByteArrayInputStream(PackedModelFile.toBytes(m)), "k.xnor"));
+  }
+
   /** ABC-Net (M weight × N activation bases) on an image with padding and pooling, then dense: packed == graph. */
   static final String ABC_NET = """
       {"input_shape": [7, 7, 2], "classes": 3, "layers": [

@@ -461,7 +461,7 @@ class GradientCheckTest {
   void factorizedLearnedScaleOverChannelHeightAndWidth() {
     SplittableRandom rng = new SplittableRandom(13);
     ConvGeometry g = new ConvGeometry(new Shape(4, 5, 2), 3, 1, 1);
-    Conv2d conv = new Conv2d(g, 3, new BinaryDense(g.patchSize(), 3, false, Quantizer.STE_SIGN, BinaryDense.Scale.LEARNED_CHW), true);
+    Conv2d conv = new Conv2d(g, 3, new BinaryDense(g.patchSize(), 3, false, Quantizer.STE_SIGN, BinaryDense.Scale.LEARNED_CHW), true, false);
     int weights = conv.binaryWeightCount();
     assertEquals(weights + 3 + 4 + 5, conv.paramCount(), "α per filter, β per output row, γ per output column");
     float[] p = new float[conv.paramCount()];
@@ -495,6 +495,75 @@ class GradientCheckTest {
     double[] scales = java.util.Arrays.copyOfRange(expected, weights, p.length);
     double err = relError(toDouble(java.util.Arrays.copyOfRange(grad, weights, p.length)), scales);
     assertTrue(err < 1e-3, "dα, dβ, dγ rel error " + err);
+  }
+
+  /**
+   * XNOR-Net's activation scale: output = K_p · α_c · (sign(I) ⊛ sign(W)) with K_p = mean |I| over the
+   * window (padding counted as 0); dx = the STE through sign(I) of the product's gradient (checked
+   * against a sign layer + plain binary convolution) plus K's exact term (finite differences, with
+   * inputs kept away from 0 so no sign flips); dα by finite differences.
+   */
+  @Test
+  void activationScaleKOverEachWindow() {
+    for (boolean dense : new boolean[] {false, true}) {
+      SplittableRandom rng = new SplittableRandom(14);
+      Shape in = dense ? Shape.flat(11) : new Shape(4, 5, 2);
+      ConvGeometry g = new ConvGeometry(in, dense ? 1 : 3, 1, dense ? 0 : 1);
+      Conv2d conv = new Conv2d(g, 3, new BinaryDense(g.patchSize(), 3, false, Quantizer.STE_SIGN, BinaryDense.Scale.LEARNED), false, true);
+      Conv2d plain = new Conv2d(g, 3, new BinaryDense(g.patchSize(), 3, false, Quantizer.STE_SIGN, BinaryDense.Scale.LEARNED));
+      float[] p = new float[conv.paramCount()];
+      conv.initParams(p, rng);
+      int weights = conv.binaryWeightCount();
+      for (int i = 0; i < weights; i++) {
+        float w = (float) (rng.nextGaussian() * 0.5);
+        p[i] = Math.copySign(Math.max(0.05f, Math.abs(w)), w);
+      }
+      float[] x = random(rng, N * in.size(), 1);
+      for (int i = 0; i < x.length; i++) {
+        x[i] = Math.copySign(Math.max(0.05f, Math.abs(x[i])), x[i]);
+      }
+      x[3] = 1.6f; // outside the STE's window
+      float[] signs = new float[x.length];
+      for (int i = 0; i < x.length; i++) {
+        signs[i] = x[i] >= 0 ? 1f : -1f;
+      }
+      int rows = N * g.positions();
+      float[] k = new float[rows];
+      float[] windows = new float[rows * g.patchSize()];
+      g.im2col(x, N, windows);
+      for (int r = 0; r < rows; r++) {
+        double sum = 0;
+        for (int t = 0; t < g.patchSize(); t++) {
+          sum += Math.abs(windows[r * g.patchSize() + t]);
+        }
+        k[r] = (float) (sum / g.patchSize());
+      }
+      Context cp = Context.training(p, new float[0], new float[p.length], new double[0]);
+      float[] yPlain = new float[N * conv.outSize()];
+      plain.forward(cp, signs, yPlain, N);
+      float[] y = new float[yPlain.length];
+      Context ck = Context.training(p, new float[0], new float[p.length], new double[0]);
+      conv.forward(ck, x, y, N);
+      for (int i = 0; i < y.length; i++) {
+        assertEquals(k[i / 3] * yPlain[i], y[i], 1e-4, "K ⊙ α (sign I ⊛ sign W) at " + i);
+      }
+      float[] c = random(new SplittableRandom(7), y.length, 1);
+      float[] dx = new float[x.length];
+      conv.backward(ck, x, y, c, dx, N);
+      float[] cK = c.clone();
+      Conv2d.scaleRows(cK, k, rows, 3);
+      float[] dSigns = new float[x.length];
+      plain.backward(cp, signs, yPlain, cK, dSigns, N);
+      double[] expected = centralDifferences(x, () -> objective(conv, p, new float[0], x, c, true));
+      for (int i = 0; i < x.length; i++) {
+        expected[i] += Math.abs(x[i]) <= 1 ? dSigns[i] : 0;
+      }
+      double err = relError(toDouble(dx), expected);
+      assertTrue(err < 1e-3, (dense ? "dense" : "conv") + " dx rel error " + err);
+      double[] dAlpha = java.util.Arrays.copyOfRange(centralDifferences(p, () -> objective(conv, p, new float[0], x, c, true)), weights, p.length);
+      double errAlpha = relError(toDouble(java.util.Arrays.copyOfRange(ck.grad, weights, p.length)), dAlpha);
+      assertTrue(errAlpha < 1e-3, "dα rel error " + errAlpha);
+    }
   }
 
   @Test

@@ -61,6 +61,10 @@ class ConfigAndFilesTest {
         () -> ModelConfig.parse(bnnWith("{\"type\": \"binary_dense\", \"units\": 3, \"scale\": \"learned_chw\"}"), "x.json"));
     assertTrue(chw.getMessage().contains("network.layers[0]: 'scale': learned_chw factors over a convolution's output height and width"),
         chw.getMessage());
+    ConfigException kBias = assertThrows(ConfigException.class, () -> ModelConfig.parse(
+        bnnWith("{\"type\": \"binary_dense\", \"units\": 3, \"activation_scale\": true, \"bias\": true}"), "x.json"));
+    assertTrue(kBias.getMessage().contains("network.layers[0]: 'activation_scale': K scales the product, so the layer takes no bias"),
+        kBias.getMessage());
     ConfigException scaleBias = assertThrows(ConfigException.class, () -> ModelConfig.parse(
         bnnWith("{\"type\": \"binary_dense\", \"units\": 3, \"scale\": \"mean_abs\", \"bias\": true}"), "x.json"));
     assertTrue(scaleBias.getMessage().contains("takes no bias"), scaleBias.getMessage());
