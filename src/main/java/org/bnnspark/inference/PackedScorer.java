@@ -451,9 +451,10 @@ public final class PackedScorer {
     kernel.gemm(windowBits[s], 0, rows, st.binaryWeights(), 0, f, words, g.patchSize(), dots, 0, f);
     int[] correction = paddingCorrection[s];
     if (correction != null) {
-      int perImage = correction.length;
-      for (int i = 0, end = rows * f; i < end; i++) {
-        dots[i] += correction[i % perImage];
+      for (int r = 0, perImage = correction.length; r < n; r++) {
+        for (int i = 0, off = r * perImage; i < perImage; i++) {
+          dots[off + i] += correction[i];
+        }
       }
     }
     return dots;
@@ -539,15 +540,15 @@ public final class PackedScorer {
     for (int r = 0; r < n; r++) {
       int image = r * in.size();
       for (int oy = 0; oy < oh; oy++) {
-        for (int ox = 0; ox < ow; ox++) {
-          for (int k = 0; k < c; k++, o++) {
-            int best = Integer.MIN_VALUE;
-            for (int py = 0; py < pool.size(); py++) {
-              for (int px = 0; px < pool.size(); px++) {
-                best = Math.max(best, d[image + ((oy * pool.stride() + py) * in.width() + ox * pool.stride() + px) * c + k]);
+        for (int ox = 0; ox < ow; ox++, o += c) {
+          Arrays.fill(out, o, o + c, Integer.MIN_VALUE);
+          for (int py = 0; py < pool.size(); py++) {
+            for (int px = 0; px < pool.size(); px++) {
+              int tap = image + ((oy * pool.stride() + py) * in.width() + ox * pool.stride() + px) * c;
+              for (int k = 0; k < c; k++) {
+                out[o + k] = Math.max(out[o + k], d[tap + k]);
               }
             }
-            out[o] = best;
           }
         }
       }

@@ -54,6 +54,17 @@ public record ConvGeometry(Shape input, int kernel, int stride, int padding) imp
     return iy >= 0 && iy < input.height() && ix >= 0 && ix < input.width();
   }
 
+  /** {@code System.arraycopy}, whose call costs more than a loop for a pixel of a few channels (a first layer's 1 or 3). */
+  private static void copy(float[] src, int from, float[] dst, int to, int count) {
+    if (count < 16) {
+      for (int i = 0; i < count; i++) {
+        dst[to + i] = src[from + i];
+      }
+    } else {
+      System.arraycopy(src, from, dst, to, count);
+    }
+  }
+
   /** {@code cols (n·positions × patchSize)} from {@code x (n × input.size())}; padding taps are 0. */
   public void im2col(float[] x, int n, float[] cols) {
     int c = input.channels();
@@ -70,7 +81,7 @@ public record ConvGeometry(Shape input, int kernel, int stride, int padding) imp
             for (int kx = 0; kx < kernel; kx++, dst += c) {
               int ix = inputColumn(ox, kx);
               if (inside(iy, ix)) {
-                System.arraycopy(x, image + (iy * input.width() + ix) * c, cols, dst, c);
+                copy(x, image + (iy * input.width() + ix) * c, cols, dst, c);
               } else {
                 java.util.Arrays.fill(cols, dst, dst + c, 0f);
               }

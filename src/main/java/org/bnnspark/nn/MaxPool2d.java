@@ -46,25 +46,37 @@ public final class MaxPool2d extends Layer {
    * through this same function.
    */
   public static void pool(Shape in, Shape out, int pool, int stride, float[] x, float[] y, int[] argmax, int n) {
+    // per window, tap by tap over a contiguous run of channels (channels-last): the same comparisons
+    // in the same order as a tap loop per channel, so the first maximum wins as before
     int c = in.channels();
     int o = 0;
     for (int r = 0; r < n; r++) {
       int image = r * in.size();
       for (int oy = 0; oy < out.height(); oy++) {
-        for (int ox = 0; ox < out.width(); ox++) {
-          for (int k = 0; k < c; k++, o++) {
-            int best = image + ((oy * stride) * in.width() + ox * stride) * c + k;
-            for (int py = 0; py < pool; py++) {
-              for (int px = 0; px < pool; px++) {
-                int i = image + ((oy * stride + py) * in.width() + ox * stride + px) * c + k;
-                if (x[i] > x[best]) {
-                  best = i;
+        for (int ox = 0; ox < out.width(); ox++, o += c) {
+          int first = image + ((oy * stride) * in.width() + ox * stride) * c;
+          System.arraycopy(x, first, y, o, c);
+          if (argmax != null) {
+            for (int k = 0; k < c; k++) {
+              argmax[o + k] = first + k;
+            }
+          }
+          for (int py = 0; py < pool; py++) {
+            for (int px = py == 0 ? 1 : 0; px < pool; px++) {
+              int tap = image + ((oy * stride + py) * in.width() + ox * stride + px) * c;
+              if (argmax == null) {
+                for (int k = 0; k < c; k++) {
+                  float v = x[tap + k];
+                  y[o + k] = v > y[o + k] ? v : y[o + k];
+                }
+              } else {
+                for (int k = 0; k < c; k++) {
+                  if (x[tap + k] > y[o + k]) {
+                    y[o + k] = x[tap + k];
+                    argmax[o + k] = tap + k;
+                  }
                 }
               }
-            }
-            y[o] = x[best];
-            if (argmax != null) {
-              argmax[o] = best;
             }
           }
         }
