@@ -128,8 +128,9 @@ class GradientCheckTest {
   }
 
   /**
-   * Shift-based BatchNorm against Hubara et al.'s Algorithm 3 computed here in doubles; dx against
-   * finite differences (the rounded scale is piecewise constant); dβ exact, dγ the STE through AP2.
+   * Shift-based BatchNorm against Hubara et al.'s Algorithm 3 computed here in doubles; in training,
+   * dx is the exact BatchNorm's backward evaluated at the rounded values (the STE through AP2), dβ
+   * exact, dγ the STE through AP2; in inference mode (frozen statistics) dx against finite differences.
    */
   @Test
   void shiftBasedBatchNorm() {
@@ -141,7 +142,12 @@ class GradientCheckTest {
     float[] state = new float[bn.stateCount()];
     bn.initState(state);
     float[] y = new float[N * f];
-    bn.forward(Context.training(p, state, new float[p.length], new double[state.length]), x, y, N);
+    float[] grad = new float[p.length];
+    Context ctx = Context.training(p, state, grad, new double[state.length]);
+    bn.forward(ctx, x, y, N);
+    float[] c = random(new SplittableRandom(7), N * f, 1);
+    float[] dx = new float[x.length];
+    bn.backward(ctx, x, y, c, dx, N);
     for (int j = 0; j < f; j++) {
       double mean = 0;
       for (int r = 0; r < N; r++) {
@@ -154,23 +160,23 @@ class GradientCheckTest {
       }
       double s = Math.pow(2, Math.round(Math.log(1 / Math.sqrt(apxVar + 1e-5)) / Math.log(2)));
       double gamma = Math.signum(p[j]) * Math.pow(2, Math.round(Math.log(Math.abs(p[j])) / Math.log(2)));
+      double sumDy = 0;
+      double sumDyXhat = 0;
       for (int r = 0; r < N; r++) {
-        assertEquals(gamma * (x[r * f + j] - mean) * s + p[f + j], y[r * f + j], 1e-4, "y[" + r + "," + j + "]");
+        double xhat = (x[r * f + j] - mean) * s;
+        assertEquals(gamma * xhat + p[f + j], y[r * f + j], 1e-4, "y[" + r + "," + j + "]");
+        sumDy += c[r * f + j];
+        sumDyXhat += c[r * f + j] * xhat;
       }
+      for (int r = 0; r < N; r++) {
+        double xhat = (x[r * f + j] - mean) * s;
+        double expected = gamma * s / N * (N * c[r * f + j] - sumDy - xhat * sumDyXhat);
+        assertEquals(expected, dx[r * f + j], 1e-4, "dx[" + r + "," + j + "]");
+      }
+      assertEquals(sumDyXhat, grad[j], 1e-3, "dγ through AP2 by the STE");
+      assertEquals(sumDy, grad[f + j], 1e-4, "dβ");
     }
-    float[] grad = checkReturningGrad(bn, p, x, true, false);
     checkReturningGrad(bn, p, x, false, false);
-    float[] c = random(new SplittableRandom(7), N * f, 1); // the dy checkReturningGrad used
-    for (int j = 0; j < f; j++) {
-      double dGamma = 0;
-      double dBeta = 0;
-      for (int r = 0; r < N; r++) {
-        dGamma += c[r * f + j] * (y[r * f + j] - p[f + j]) / BatchNorm.ap2(p[j]); // x̂ = (y − β)/AP2(γ)
-        dBeta += c[r * f + j];
-      }
-      assertEquals(dGamma, grad[j], 1e-3, "dγ through AP2 by the STE");
-      assertEquals(dBeta, grad[f + j], 1e-4, "dβ");
-    }
   }
 
   @Test
