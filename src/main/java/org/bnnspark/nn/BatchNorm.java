@@ -69,10 +69,15 @@ public final class BatchNorm extends Layer {
     return Math.copySign(Math.scalb(1f, exponent), z);
   }
 
-  /** The γ the forward multiplies by: γ itself, or AP2(γ) when shift-based. */
-  private float gamma(float[] params, int j) {
-    float g = params[paramOffset + j];
-    return shiftBased ? ap2(g) : g;
+  /** The γ the forward multiplies by, per feature: γ itself, or AP2(γ) when shift-based. */
+  private float[] gammas(float[] params) {
+    float[] g = java.util.Arrays.copyOfRange(params, paramOffset, paramOffset + channels);
+    if (shiftBased) {
+      for (int j = 0; j < g.length; j++) {
+        g[j] = ap2(g[j]);
+      }
+    }
+    return g;
   }
 
   public float epsilon() {
@@ -116,13 +121,13 @@ public final class BatchNorm extends Layer {
     if (!ctx.training) {
       int m = stateOffset;
       int v = stateOffset + f;
+      float[] gammas = gammas(p);
       for (int j = 0; j < f; j++) {
         invStd[j] = scaleOf(ctx.state[v + j]);
-        float gamma = gamma(p, j);
         for (int r = 0; r < n; r++) {
           float h = (x[r * f + j] - ctx.state[m + j]) * invStd[j];
           xhat[r * f + j] = h;
-          y[r * f + j] = normalize(x[r * f + j], ctx.state[m + j], invStd[j], gamma, p[b + j]);
+          y[r * f + j] = normalize(x[r * f + j], ctx.state[m + j], invStd[j], gammas[j], p[b + j]);
         }
       }
       return;
@@ -151,10 +156,7 @@ public final class BatchNorm extends Layer {
         ctx.statSums[stateOffset + f + j] += examples * var[j];
       }
     }
-    float[] gammas = new float[f];
-    for (int j = 0; j < f; j++) {
-      gammas[j] = gamma(p, j);
-    }
+    float[] gammas = gammas(p);
     for (int r = 0; r < n; r++) {
       for (int j = 0; j < f; j++) {
         int i = r * f + j;
@@ -190,12 +192,10 @@ public final class BatchNorm extends Layer {
     int f = channels;
     float[] mean = java.util.Arrays.copyOfRange(state, stateOffset, stateOffset + f);
     float[] inv = new float[f];
-    float[] gamma = new float[f];
     for (int j = 0; j < f; j++) {
       inv[j] = scaleOf(state[stateOffset + f + j]);
-      gamma[j] = gamma(params, j);
     }
-    return new float[][] {mean, inv, gamma, java.util.Arrays.copyOfRange(params, paramOffset + f, paramOffset + 2 * f)};
+    return new float[][] {mean, inv, gammas(params), java.util.Arrays.copyOfRange(params, paramOffset + f, paramOffset + 2 * f)};
   }
 
   @Override
@@ -220,11 +220,12 @@ public final class BatchNorm extends Layer {
     if (dx == null) {
       return;
     }
+    float[] gammas = gammas(ctx.params);
     if (!lastForwardTrained) {
       // running statistics are constants: dx = γ / √(σ²_run + ε) · dy
       for (int r = 0; r < n; r++) {
         for (int j = 0; j < f; j++) {
-          dx[r * f + j] = gamma(ctx.params, j) * invStd[j] * dy[r * f + j];
+          dx[r * f + j] = gammas[j] * invStd[j] * dy[r * f + j];
         }
       }
       return;
@@ -232,7 +233,7 @@ public final class BatchNorm extends Layer {
     for (int r = 0; r < n; r++) {
       for (int j = 0; j < f; j++) {
         int i = r * f + j;
-        double k = gamma(ctx.params, j) * invStd[j] / n;
+        double k = gammas[j] * invStd[j] / n;
         dx[i] = (float) (k * (n * (double) dy[i] - sumDy[j] - xhat[i] * sumDyXhat[j]));
       }
     }

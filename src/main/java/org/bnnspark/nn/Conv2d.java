@@ -36,6 +36,10 @@ public final class Conv2d extends Layer {
   private float[] realCols = new float[0];
   private float[] scales = new float[0];
   private float[] beforeK = new float[0];
+  /** Its backward's scratch: dL/d(output before K), K's share of dL/d windows, dL/d signs. */
+  private float[] dBeforeK = new float[0];
+  private float[] dWindows = new float[0];
+  private float[] dSigns = new float[0];
   private float[] dcols = new float[0];
   /** With a spatial scale: the product's output before β ⊗ γ, and dL/d of it. */
   private float[] products = new float[0];
@@ -227,7 +231,9 @@ public final class Conv2d extends Layer {
       return;
     }
     // dx already holds K's term; the signs' gradient passes the clipped STE
-    float[] dSigns = new float[n * inSize];
+    if (dSigns.length < n * inSize) {
+      dSigns = new float[n * inSize];
+    }
     geometry.col2im(dcols, n, dSigns);
     for (int i = 0; i < n * inSize; i++) {
       dx[i] += dSigns[i] * Quantizer.STE_SIGN.gradient(x[i]);
@@ -242,11 +248,15 @@ public final class Conv2d extends Layer {
     int rows = n * geometry.positions();
     int patch = geometry.patchSize();
     int filters = filters();
-    float[] dBefore = new float[n * outSize];
-    System.arraycopy(dy, 0, dBefore, 0, n * outSize);
-    scaleRows(dBefore, scales, rows, filters);
+    if (dBeforeK.length < n * outSize) {
+      dBeforeK = new float[n * outSize];
+    }
+    System.arraycopy(dy, 0, dBeforeK, 0, n * outSize);
+    scaleRows(dBeforeK, scales, rows, filters);
     if (dx != null) {
-      float[] dWindows = new float[rows * patch];
+      if (dWindows.length < rows * patch) {
+        dWindows = new float[rows * patch];
+      }
       for (int r = 0; r < rows; r++) {
         double dK = 0;
         for (int c = 0; c < filters; c++) {
@@ -259,7 +269,7 @@ public final class Conv2d extends Layer {
       }
       geometry.col2im(dWindows, n, dx);
     }
-    return dBefore;
+    return dBeforeK;
   }
 
   /** dβ, dγ into the gradient; dL/d(product) = dy · β ⊗ γ into {@code dProducts}. */
