@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks.
 #   jobs/bench.sh kernels [--forks N] [--m M --n N --k K]: single-threaded kernel throughput
-#   jobs/bench.sh training [--epochs N] [--mllib-iterations N]: ours vs Spark MLlib MLP on MNIST, local[2]
+#   jobs/bench.sh training [--epochs N] [--strategies LIST] [--skip-mllib]: our sync strategies, the single-thread engine and Spark MLlib MLP on MNIST, local[2]
 #   jobs/bench.sh scoring [--model DIR] [--rows N]: packed vs our float path vs MLlib MLP scoring, local[2]
 #   jobs/bench.sh load [ROWS...]: scoring 1M and 10M generated Parquet rows with a 1 GiB heap; peak heap, rows/s
 source "$(dirname "$0")/common.sh"

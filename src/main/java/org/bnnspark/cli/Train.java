@@ -43,6 +43,10 @@ public final class Train {
       new Args.Option("--batch-size", "N", "override the configuration's global batch size"),
       new Args.Option("--partitions", "N", "training partitions (default: Spark's default parallelism)"),
       new Args.Option("--seed", "N", "override the configuration's seed"),
+      new Args.Option("--sync", "STRATEGY", "how partitions synchronize: every_step (one Spark job per step) or local "
+          + "(--local-steps inner steps per job, then averaged); overrides the configuration's training.sync"),
+      new Args.Option("--local-steps", "H", "inner steps per Spark job under --sync local"),
+      new Args.Option("--compression", "C", "none or sign_ef (signs + one scale per tensor with error feedback) under --sync local"),
       new Args.Option("--tree-depth", "N", "treeAggregate depth (default: 1 up to 8 partitions, else 2)"),
       new Args.Option("--keep-checkpoints", "N", "newest checkpoints kept (default 2)"),
       new Args.Option("--master", "URL", "Spark master (default local[*]; jobs/train.sh passes it to spark-submit)"),
@@ -90,6 +94,16 @@ public final class Train {
       TrainingSpec t = config.training();
       t = t.withEpochs(a.positiveInt("--epochs", t.epochs())).withBatchSize(a.positiveInt("--batch-size", t.batchSize()))
           .withSeed(a.longValue("--seed", t.seed()));
+      if (a.has("--sync") || a.has("--local-steps") || a.has("--compression")) {
+        String strategy = a.has("--sync") ? a.choice("--sync", "every_step", org.bnnspark.train.SyncSpec.STRATEGIES) : null;
+        String compression = a.has("--compression") ? a.choice("--compression", "none", org.bnnspark.train.SyncSpec.COMPRESSION) : null;
+        Integer h = a.has("--local-steps") ? a.positiveInt("--local-steps", 1) : null;
+        try {
+          t = t.withSync(t.sync().with(strategy, h, compression));
+        } catch (org.bnnspark.nn.ConfigException e) {
+          throw new UsageException(e.getMessage());
+        }
+      }
       config = config.withTraining(t);
       int partitions = a.positiveInt("--partitions", jsc.defaultParallelism());
 
@@ -148,15 +162,16 @@ public final class Train {
       }
       out.writeText(OutputDir.CONFIG, config.text());
 
-      DistributedTrainer trainer = new DistributedTrainer(jsc, train, test, a.positiveInt("--tree-depth", 0));
+      DistributedTrainer trainer = new DistributedTrainer(jsc, train, test, a.positiveInt("--tree-depth", 0))
+          .withPartitionStateDirectory(out.path(OutputDir.SYNC).toString());
       if (trainer.rows() == 0) {
         throw new DataFormatException(data + ": no training rows");
       }
       int steps = trainer.stepsPerEpoch(t);
       String kernels = "float kernel " + org.bnnspark.nn.FloatGemm.best().name() + ", binary kernel "
           + org.bnnspark.bits.BinaryGemm.best().name();
-      System.out.printf(Locale.ROOT, "bnn-spark: %s on %s, %d rows in %d partitions, %d steps/epoch, %d epochs, batch %d; java %s, %s%n",
-          config.name(), jsc.master(), trainer.rows(), partitions, steps, t.epochs(), t.batchSize(),
+      System.out.printf(Locale.ROOT, "bnn-spark: %s on %s, %d rows in %d partitions, %d steps/epoch, %d epochs, batch %d, sync %s; java %s, %s%n",
+          config.name(), jsc.master(), trainer.rows(), partitions, steps, t.epochs(), t.batchSize(), t.sync().describe(),
           Runtime.version().feature(), kernels);
       System.out.print(state.network.summary());
       System.out.println("writing to " + out.root());
@@ -164,7 +179,8 @@ public final class Train {
       facts.put("configuration", config.name() + " (" + configFile + ")");
       facts.put("data", data + " (" + format + "), " + trainer.rows() + " training rows"
           + (trainer.validationRows() > 0 ? ", " + trainer.validationRows() + " test rows" : ", no test set"));
-      facts.put("Spark", jsc.master() + ", " + partitions + " partitions, " + steps + " steps/epoch of batch " + t.batchSize());
+      facts.put("Spark", jsc.master() + ", " + partitions + " partitions, " + steps + " steps/epoch of batch " + t.batchSize()
+          + ", sync " + t.sync().describe());
       facts.put("epochs", Integer.toString(t.epochs()));
       facts.put("output", out.root().toString());
       facts.put("JVM", "Java " + Runtime.version() + ", " + kernels);
@@ -189,7 +205,7 @@ public final class Train {
         for (int i = 0; i < all.size() - keep; i++) {
           outDir.delete(all.get(i));
         }
-      }), progress, a.positiveInt("--stop-after", Integer.MAX_VALUE));
+      }), progress, a.positiveInt("--stop-after", Integer.MAX_VALUE), keep);
       if (state.epoch < t.epochs()) {
         System.out.println("stopped after epoch " + state.epoch + " of " + t.epochs() + "; continue with --resume");
         return;

@@ -23,12 +23,22 @@ import org.bnnspark.spark.TrainingData;
 import org.bnnspark.train.EpochMetrics;
 import org.bnnspark.train.ModelConfig;
 import org.bnnspark.train.RowBlock;
+import org.bnnspark.train.SyncSpec;
 import org.bnnspark.train.TrainingState;
 
 /**
  * {@code jobs/bench.sh training}: on one SparkContext and the same cached MNIST rows, trains our BNN
- * (the quick-start configuration) and Spark MLlib's {@code MultilayerPerceptronClassifier} at the same
- * hidden sizes (float, sigmoid, L-BFGS), and prints training time and test accuracy side by side.
+ * (the quick-start configuration) under each synchronization strategy asked for, the same network
+ * in the single-process engine on one thread without Spark, and Spark MLlib's
+ * {@code MultilayerPerceptronClassifier} at the same hidden sizes (float, sigmoid, L-BFGS); prints
+ * throughput, Spark's share of the step time, the bytes through the driver and test accuracy side by
+ * side, and for each strategy a line
+ * {@code strategy=local H=16 examples_per_s=… spark_share=… driver_bytes_per_epoch=… test_accuracy=… vs_single_thread=…}.
+ *
+ * <p>{@code driver_bytes_per_epoch} adds the task results the driver received (Spark's result sizes)
+ * and the downlinks it broadcast, counted once per partition (on a cluster an upper bound: the
+ * torrent broadcast lets executors share blocks). {@code spark_share} is the share of the training
+ * wall time outside the partitions' computation.
  */
 public final class TrainingBench {
   static final Args.Option[] OPTIONS = {
@@ -36,6 +46,10 @@ public final class TrainingBench {
       new Args.Option("--config", "FILE", "our configuration (default conf/mnist-quickstart.json)"),
       new Args.Option("--epochs", "N", "override our epochs"),
       new Args.Option("--mllib-iterations", "N", "L-BFGS iterations for MLlib (default 100; 0 skips MLlib)"),
+      new Args.Option("--skip-mllib", null, "leave MLlib out"),
+      new Args.Option("--strategies", "LIST", "comma-separated: every_step, local:H with optional :averaged or :partition, :nesterov, :sign_ef "
+          + "(default every_step,local:16,local:64,local:16:averaged,local:16:sign_ef)"),
+      new Args.Option("--single-thread-epochs", "N", "epochs of the single-process engine on one thread (default 1; 0 skips it)"),
       new Args.Option("--help", null, "this help"),
   };
 
@@ -65,20 +79,53 @@ public final class TrainingBench {
       JavaRDD<RowBlock> test = TrainingData.idx(jsc, te[0], te[1], cfg.network(), partitions);
       System.out.printf(Locale.ROOT, "master %s, java %d, %d partitions%n", jsc.master(), Runtime.version().feature(), partitions);
 
-      DistributedTrainer trainer = new DistributedTrainer(jsc, train, test, 0);
-      TrainingState state = new TrainingState(cfg);
-      List<EpochMetrics> metrics = new ArrayList<>();
-      long t0 = System.nanoTime();
-      trainer.train(state, m -> {
-        metrics.add(m);
-        System.out.println("  ours " + m.toLine());
-      }, s -> { }, null);
-      double ourSeconds = metrics.stream().mapToDouble(EpochMetrics::seconds).sum();
-      double ourWall = (System.nanoTime() - t0) / 1e9;
-      double ourAcc = trainer.validate(state, false).packedAccuracy();
-      double ourRate = metrics.stream().mapToDouble(EpochMetrics::examplesPerSecond).average().orElse(0);
+      System.out.printf(Locale.ROOT, "cpu %s (%s); float kernel %s, binary kernel %s%n", org.bnnspark.bits.Cpu.model(),
+          org.bnnspark.bits.Cpu.vectorFlags(), org.bnnspark.nn.FloatGemm.best().name(), org.bnnspark.bits.BinaryGemm.best().name());
+      double single = Double.NaN;
+      int singleEpochs = a.has("--single-thread-epochs") ? Integer.parseInt(a.get("--single-thread-epochs", "1")) : 1;
+      if (singleEpochs > 0) {
+        single = singleThread(cfg, train, singleEpochs);
+        System.out.printf(Locale.ROOT, "single-process engine, one thread, no Spark (every_step, batch %d): %.0f examples/s%n",
+            cfg.training().batchSize(), single);
+      }
+      List<String> summaries = new ArrayList<>();
+      String list = a.get("--strategies", "every_step,local:16,local:64,local:16:averaged,local:16:sign_ef");
+      double ourSeconds = 0;
+      double ourAcc = Double.NaN;
+      double ourRate = 0;
+      for (String token : list.split(",")) {
+        SyncSpec sync = strategy(token.trim());
+        ModelConfig run = cfg.withTraining(cfg.training().withSync(sync));
+        DistributedTrainer trainer = new DistributedTrainer(jsc, train, test, 0);
+        TrainingState state = new TrainingState(run);
+        List<EpochMetrics> metrics = new ArrayList<>();
+        trainer.train(state, m -> {
+          metrics.add(m);
+          System.out.println("  " + sync.describe() + ": " + m.toLine());
+        }, s -> { }, null);
+        Thread.sleep(1000); // the listener bus delivers the last task ends asynchronously
+        double seconds = metrics.stream().mapToDouble(EpochMetrics::seconds).sum();
+        double examples = metrics.stream().mapToDouble(m -> m.examplesPerSecond() * m.seconds()).sum();
+        double compute = metrics.stream().mapToDouble(m -> (1 - m.overheadShare()) * m.seconds()).sum();
+        double rate = examples / seconds;
+        double acc = trainer.validate(state, false).packedAccuracy();
+        long bytes = (trainer.resultBytes() + trainer.downlinkBytes()) / Math.max(1, metrics.size());
+        String line = String.format(Locale.ROOT,
+            "strategy=%s H=%d examples_per_s=%.0f spark_share=%.3f driver_bytes_per_epoch=%d test_accuracy=%.4f vs_single_thread=%.2f",
+            sync.strategy() + (sync.compressed() ? "+sign_ef" : "") + (sync.innerState().equals("reset") ? "" : "+" + sync.innerState())
+                + (sync.outer().equals("nesterov") ? "+nesterov" : ""),
+            sync.localSteps(), rate, 1 - compute / seconds, bytes, acc, rate / single);
+        System.out.println(line);
+        summaries.add(line);
+        if (Double.isNaN(ourAcc)) {
+          ourSeconds = seconds;
+          ourAcc = acc;
+          ourRate = rate;
+        }
+      }
+      double ourWall = ourSeconds;
 
-      int iterations = a.has("--mllib-iterations") ? Integer.parseInt(a.get("--mllib-iterations", "100")) : 100;
+      int iterations = a.has("--skip-mllib") ? 0 : a.has("--mllib-iterations") ? Integer.parseInt(a.get("--mllib-iterations", "100")) : 100;
       double mlSeconds = Double.NaN;
       double mlAcc = Double.NaN;
       int hidden = 0;
@@ -109,9 +156,59 @@ public final class TrainingBench {
       }
       System.out.printf(Locale.ROOT, "ours_seconds=%.1f ours_wall=%.1f ours_accuracy=%.4f mllib_seconds=%.1f mllib_accuracy=%.4f%n",
           ourSeconds, ourWall, ourAcc, mlSeconds, mlAcc);
+      System.out.printf(Locale.ROOT, "java %d, cpu %s, master %s%n", Runtime.version().feature(), org.bnnspark.bits.Cpu.model(), jsc.master());
+      summaries.forEach(System.out::println);
     } finally {
       spark.stop();
     }
+  }
+
+  /** {@code every_step}, {@code local:16}, {@code local:16:averaged:nesterov}, {@code local:16:sign_ef}. */
+  static SyncSpec strategy(String token) {
+    String[] parts = token.split(":");
+    if (parts[0].equals("every_step") && parts.length == 1) {
+      return SyncSpec.EVERY_STEP;
+    }
+    if (!parts[0].equals("local") || parts.length < 2) {
+      throw new UsageException("--strategies: expected every_step or local:H[:averaged|:partition][:nesterov][:sign_ef], got '" + token + "'");
+    }
+    int h;
+    try {
+      h = Integer.parseInt(parts[1]);
+    } catch (NumberFormatException e) {
+      throw new UsageException("--strategies: H must be a number in '" + token + "'");
+    }
+    String inner = "reset";
+    String outer = "average";
+    String compression = "none";
+    for (int i = 2; i < parts.length; i++) {
+      switch (parts[i]) {
+        case "averaged", "partition" -> inner = parts[i];
+        case "nesterov" -> outer = "nesterov";
+        case "sign_ef" -> compression = "sign_ef";
+        default -> throw new UsageException("--strategies: unknown modifier '" + parts[i] + "' in '" + token + "'");
+      }
+    }
+    try {
+      return new SyncSpec("local", h, outer, 0.7, 0.9, inner, compression);
+    } catch (org.bnnspark.nn.ConfigException e) {
+      throw new UsageException("--strategies: " + e.getMessage());
+    }
+  }
+
+  /** Examples/s of the single-process engine on this thread: every_step, one partition, the whole training set. */
+  static double singleThread(ModelConfig cfg, JavaRDD<RowBlock> train, int epochs) {
+    List<RowBlock> rows = new ArrayList<>();
+    for (List<RowBlock> p : train.glom().collect()) {
+      rows.addAll(p);
+    }
+    ModelConfig one = cfg.withTraining(cfg.training().withEpochs(epochs).withSync(SyncSpec.EVERY_STEP));
+    TrainingState s = new TrainingState(one);
+    List<EpochMetrics> metrics = new ArrayList<>();
+    org.bnnspark.train.LocalTrainer.train(s, List.of(rows), List.of(), metrics::add);
+    double seconds = metrics.stream().mapToDouble(EpochMetrics::seconds).sum();
+    double examples = metrics.stream().mapToDouble(m -> m.examplesPerSecond() * m.seconds()).sum();
+    return examples / seconds;
   }
 
   /** The cached rows as a (label, features) DataFrame for MLlib. */

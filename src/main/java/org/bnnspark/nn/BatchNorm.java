@@ -16,6 +16,9 @@ package org.bnnspark.nn;
  * trainer, or the Spark driver after summing all partitions) then calls {@link #updateState}:
  * {@code running ← (1 − m)·running + m·(Σ n·stat / Σ n)}. Under data parallelism the batch
  * statistics are therefore per partition, and the running statistics their example-weighted mean.
+ * Under local steps a round spans H steps whose statistics arrive summed: the H updates are folded
+ * into one, {@code running ← (1 − m)^H·running + (1 − (1 − m)^H)·mean}, exact when the H batch
+ * means are equal and the same as the per-step rule for H = 1.
  *
  * <p>On an image the features are its channels (spatial BatchNorm): the statistics of channel j run
  * over all {@code n·height·width} values of the batch, as in every CNN framework; the recorded sums
@@ -240,12 +243,19 @@ public final class BatchNorm extends Layer {
   }
 
   @Override
-  public void updateState(float[] state, double[] statSums, long count) {
+  public void updateState(float[] state, double[] statSums, long count, int steps) {
     if (count <= 0) {
       return;
     }
+    if (steps == 1) {
+      for (int i = stateOffset; i < stateOffset + 2 * channels; i++) {
+        state[i] = (float) ((1 - momentum) * state[i] + momentum * (statSums[i] / count));
+      }
+      return;
+    }
+    double m = 1 - StrictMath.pow(1 - momentum, steps);
     for (int i = stateOffset; i < stateOffset + 2 * channels; i++) {
-      state[i] = (float) ((1 - momentum) * state[i] + momentum * (statSums[i] / count));
+      state[i] = (float) ((1 - m) * state[i] + m * (statSums[i] / count));
     }
   }
 

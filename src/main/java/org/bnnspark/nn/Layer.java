@@ -122,9 +122,10 @@ public abstract class Layer {
 
   /**
    * Applies the batch statistics that training steps recorded (summed over {@code count} examples,
-   * possibly across partitions) to the running state.
+   * possibly across partitions) to the running state; {@code steps} is the number of training
+   * steps they span (more than 1 under local steps: see {@link BatchNorm#updateState}).
    */
-  public void updateState(float[] state, double[] statSums, long count) {}
+  public void updateState(float[] state, double[] statSums, long count, int steps) {}
 
   /** Short description for summaries, e.g. {@code BinaryDense(784→512, ste_sign)}. */
   public abstract String describe();

@@ -134,9 +134,35 @@ public final class Network {
 
   /** Folds summed batch statistics into the running state (see {@link BatchNorm}). */
   public void updateState(float[] state, double[] statSums, long count) {
+    updateState(state, statSums, count, 1);
+  }
+
+  /** As above, for statistics summed over {@code steps} training steps (a round of local steps). */
+  public void updateState(float[] state, double[] statSums, long count, int steps) {
     for (Layer layer : layers) {
-      layer.updateState(state, statSums, count);
+      layer.updateState(state, statSums, count, steps);
     }
+  }
+
+  /**
+   * Boundaries of the parameter tensors in the flat array, ascending from 0 to {@link #paramCount}:
+   * every layer's parameters, with its latent binary weights a tensor of their own (one scale each
+   * under compressed exchange).
+   */
+  public int[] tensorBounds() {
+    java.util.TreeSet<Integer> b = new java.util.TreeSet<>(List.of(0, paramCount));
+    for (Layer l : leafLayers()) {
+      if (l.paramCount() == 0) {
+        continue;
+      }
+      b.add(l.paramOffset());
+      b.add(l.paramOffset() + l.paramCount());
+      if (l.binaryWeightCount() > 0) {
+        b.add(l.binaryWeightOffset());
+        b.add(l.binaryWeightOffset() + l.binaryWeightCount());
+      }
+    }
+    return b.stream().mapToInt(Integer::intValue).toArray();
   }
 
   /** Number of binary weights derived from latent ones, over all layers. */

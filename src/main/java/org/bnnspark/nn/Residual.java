@@ -140,9 +140,9 @@ public final class Residual extends Layer {
   }
 
   @Override
-  public void updateState(float[] state, double[] statSums, long count) {
+  public void updateState(float[] state, double[] statSums, long count, int steps) {
     for (Layer l : block) {
-      l.updateState(state, statSums, count);
+      l.updateState(state, statSums, count, steps);
     }
   }
 

@@ -1,5 +1,6 @@
 package org.bnnspark.spark;
 
+import org.bnnspark.train.ParamsSnapshot;
 import com.esotericsoftware.kryo.Kryo;
 import org.apache.spark.serializer.KryoRegistrator;
 import org.bnnspark.train.RowBlock;

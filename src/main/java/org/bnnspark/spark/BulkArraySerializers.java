@@ -1,5 +1,6 @@
 package org.bnnspark.spark;
 
+import org.bnnspark.train.ParamsSnapshot;
 import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.Serializer;
 import com.esotericsoftware.kryo.io.Input;
@@ -47,17 +48,19 @@ final class BulkArraySerializers {
     public void write(Kryo kryo, Output out, ParamsSnapshot s) {
       writeFloats(out, s.params);
       writeFloats(out, s.state);
+      writeFloats(out, s.inner);
     }
 
     @Override
     public ParamsSnapshot read(Kryo kryo, Input in, Class<ParamsSnapshot> type) {
-      return new ParamsSnapshot(readFloats(in), readFloats(in));
+      return new ParamsSnapshot(readFloats(in), readFloats(in), readFloats(in));
     }
   }
 
   static final class Sums extends Serializer<StepSums> {
     @Override
     public void write(Kryo kryo, Output out, StepSums s) {
+      out.writeInt(s.paramCount());
       out.writeInt(s.stats.length);
       writeLongs(out, s.grad);
       writeLongs(out, s.stats);
@@ -65,13 +68,22 @@ final class BulkArraySerializers {
       out.writeLong(s.correct);
       out.writeLong(s.count);
       out.writeLong(s.maxComputeNanos);
+      writeLongs(out, s.inner);
+      out.writeInt(s.signed.size());
+      for (StepSums.SignMessage m : s.signed) {
+        out.writeInt(m.partition());
+        out.writeLong(m.count());
+        writeLongs(out, m.signs());
+        writeFloats(out, m.scales());
+      }
     }
 
     @Override
     public StepSums read(Kryo kryo, Input in, Class<StepSums> type) {
+      int params = in.readInt();
       int stats = in.readInt();
-      int grad = in.readInt();
-      StepSums s = new StepSums(grad, stats);
+      StepSums s = new StepSums(params, stats);
+      s.grad = new long[in.readInt()];
       readLongs(in, s.grad);
       in.readInt();
       readLongs(in, s.stats);
@@ -79,6 +91,15 @@ final class BulkArraySerializers {
       s.correct = in.readLong();
       s.count = in.readLong();
       s.maxComputeNanos = in.readLong();
+      s.inner = new long[in.readInt()];
+      readLongs(in, s.inner);
+      for (int k = in.readInt(); k > 0; k--) {
+        int partition = in.readInt();
+        long count = in.readLong();
+        long[] signs = new long[in.readInt()];
+        readLongs(in, signs);
+        s.signed.add(new StepSums.SignMessage(partition, count, signs, readFloats(in)));
+      }
       return s;
     }
   }

@@ -1,5 +1,6 @@
 package org.bnnspark.spark;
 
+import org.bnnspark.train.ParamsSnapshot;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
@@ -16,27 +17,35 @@ import scala.runtime.BoxedUnit;
 import org.apache.spark.broadcast.Broadcast;
 import org.bnnspark.nn.NetworkSpec;
 import org.bnnspark.train.BatchPlan;
+import org.bnnspark.train.EpochLoop;
 import org.bnnspark.train.EpochMetrics;
+import org.bnnspark.train.EveryStep;
+import org.bnnspark.train.PartitionStore;
+import org.bnnspark.train.SyncSpec;
+import org.bnnspark.train.SyncStrategy;
 import org.bnnspark.train.RowBlock;
 import org.bnnspark.train.StepSums;
 import org.bnnspark.train.TrainingSpec;
 import org.bnnspark.train.TrainingState;
 
 /**
- * Data-parallel training: one Spark job per step.
+ * Data-parallel training: one Spark job per round of the configuration's synchronization strategy
+ * ({@link SyncStrategy}; a round is one step under {@code every_step}, H local steps under
+ * {@code local}).
  * <ol>
- *   <li>the driver broadcasts the latent parameters and BatchNorm state (and destroys the previous
- *       step's broadcast);</li>
- *   <li>each partition computes its share of the global batch with {@link
+ *   <li>the driver broadcasts the strategy's downlink — latent parameters and BatchNorm state, and
+ *       the inner optimizer state where it is shared — and destroys the previous round's broadcast;</li>
+ *   <li>each partition runs the strategy's {@link SyncStrategy.RoundWork} on {@link
  *       org.bnnspark.train.PartitionStep} — the batch plan depends only on seed, epoch, step and
  *       partition index, so a retried task computes the same sums;</li>
  *   <li>{@code treeReduce} (Spark's treeAggregate) adds the partitions' fixed-point sums — exact,
- *       hence independent of merge order — and the driver applies the optimizer, clips latent
+ *       hence independent of merge order — and the driver applies the strategy's update, clips latent
  *       weights to [−1, 1] and folds the batch statistics into the running state.</li>
  * </ol>
- * At the end of every epoch the driver computes the flip ratio, validates, and hands the state to
- * the checkpoint callback. Batch statistics are per partition; running statistics are their
- * example-weighted mean (see {@link org.bnnspark.nn.BatchNorm}).
+ * The epochs are {@link EpochLoop}'s, the same loop as the single-process {@link
+ * org.bnnspark.train.LocalTrainer}. Batch statistics are per partition; running statistics are their
+ * example-weighted mean (see {@link org.bnnspark.nn.BatchNorm}). The bytes of every round's task
+ * results are counted by a Spark listener ({@link #resultBytes}), the downlink's by its size.
  */
 public final class DistributedTrainer {
   private final JavaSparkContext jsc;
@@ -45,6 +54,9 @@ public final class DistributedTrainer {
   private final int depth;
   private final long rows;
   private final long validationRows;
+  private final TrafficListener traffic = new TrafficListener();
+  private long downlinkBytes;
+  private PartitionStore store;
   private Broadcast<ParamsSnapshot> previousBroadcast;
 
   /**
@@ -60,6 +72,7 @@ public final class DistributedTrainer {
     this.depth = depth > 0 ? depth : (partitions > 8 ? 2 : 1);
     this.rows = count(data);
     this.validationRows = validation == null ? 0 : count(validation);
+    jsc.sc().addSparkListener(traffic);
   }
 
   private static long count(JavaRDD<RowBlock> rdd) {
@@ -80,7 +93,56 @@ public final class DistributedTrainer {
   }
 
   /**
-   * Sums of one step over all partitions, computed by Spark.
+   * Where strategies that keep per-partition state (compressed exchange's residuals, {@code
+   * inner_state: "partition"}) keep it: a directory every executor can reach (the training output's
+   * {@code sync/} for the jobs). Without one, such a run on a local master uses a temporary
+   * directory; on a cluster it is an error.
+   */
+  public DistributedTrainer withPartitionStateDirectory(String dir) {
+    this.store = new HadoopPartitionStore(dir, new HadoopConf(jsc.hadoopConfiguration()));
+    return this;
+  }
+
+  private PartitionStore store(SyncSpec sync) {
+    if (!sync.keepsPartitionState()) {
+      return PartitionStore.NONE;
+    }
+    if (store == null) {
+      if (!jsc.master().startsWith("local")) {
+        throw new IllegalArgumentException("sync " + sync.describe() + " keeps per-partition state in a directory every "
+            + "executor reaches: set one (DistributedTrainer.withPartitionStateDirectory; the jobs use OUTPUT/sync)");
+      }
+      try {
+        withPartitionStateDirectory(java.nio.file.Files.createTempDirectory("bnn-sync").toUri().toString());
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+    return store;
+  }
+
+  /** Bytes of training task results received by the driver so far (Spark's result sizes, counted by a listener). */
+  public long resultBytes() {
+    return traffic.bytes();
+  }
+
+  /** Bytes of the downlinks broadcast so far, once per partition (an upper bound of what leaves the driver). */
+  public long downlinkBytes() {
+    return downlinkBytes;
+  }
+
+  /**
+   * One step of {@code every_step} over all partitions (the gradient sums, not applied): what the
+   * tests compare with the single-process gradient of the same examples.
+   */
+  public StepSums step(TrainingState s, int epoch, int step, int stepsPerEpoch) {
+    TrainingSpec t = s.config.training();
+    return round(new EveryStep().work(t, PartitionStore.NONE), new ParamsSnapshot(s.params, s.state),
+        new SyncStrategy.Round(s.round, epoch, step, 1, stepsPerEpoch, s.globalStep, (long) t.epochs() * stepsPerEpoch), s);
+  }
+
+  /**
+   * One round over all partitions, computed by Spark.
    *
    * <p>Depth 1 is a driver-side reduce, which is what {@code treeAggregate(depth = 1)} does; it runs
    * through {@code SparkContext.runJob} with named function objects because the closure cleaner
@@ -89,10 +151,16 @@ public final class DistributedTrainer {
    * step's computation. Depth ≥ 2 uses {@code treeAggregate} (as {@code treeReduce}): with many
    * partitions the intermediate merge level on executors is what matters.
    */
-  public StepSums step(TrainingState s, int epoch, int step, int stepsPerEpoch) {
-    Broadcast<ParamsSnapshot> bc = jsc.broadcast(new ParamsSnapshot(s.params, s.state));
+  private StepSums round(SyncStrategy.RoundWork work, ParamsSnapshot down, SyncStrategy.Round round, TrainingState s) {
+    Broadcast<ParamsSnapshot> bc = jsc.broadcast(down);
+    downlinkBytes += down.bytes() * data.getNumPartitions();
+    String name = round.steps() == 1
+        ? String.format(Locale.ROOT, "epoch %d · step %d/%d", round.epoch() + 1, round.firstStep() + 1, round.stepsPerEpoch())
+        : String.format(Locale.ROOT, "epoch %d · steps %d–%d/%d", round.epoch() + 1, round.firstStep() + 1,
+            round.firstStep() + round.steps(), round.stepsPerEpoch());
+    jsc.setJobGroup(TrafficListener.GROUP, name, false);
     try {
-      PartitionTask task = new PartitionTask(s.config.network(), bc, s.config.training().seed(), epoch, step, stepsPerEpoch);
+      PartitionTask task = new PartitionTask(s.config.network(), bc, work, round);
       if (depth == 1) {
         StepSums total = new StepSums(s.network.paramCount(), s.network.stateCount());
         jsc.sc().runJob(data.rdd(), task, new MergeInto(total), ClassTag$.MODULE$.apply(StepSums.class));
@@ -134,31 +202,26 @@ public final class DistributedTrainer {
     }
   }
 
-  /** One partition's share of one step, as a Spark task function (both the Scala and the Java API form). */
+  /** One partition's share of one round, as a Spark task function (both the Scala and the Java API form). */
   private static final class PartitionTask extends AbstractFunction2<TaskContext, scala.collection.Iterator<RowBlock>, StepSums>
       implements Function2<Integer, Iterator<RowBlock>, Iterator<StepSums>>, java.io.Serializable {
     private final NetworkSpec spec;
-    private final Broadcast<ParamsSnapshot> params;
-    private final long seed;
-    private final int epoch;
-    private final int step;
-    private final int stepsPerEpoch;
+    private final Broadcast<ParamsSnapshot> down;
+    private final SyncStrategy.RoundWork work;
+    private final SyncStrategy.Round round;
 
-    PartitionTask(NetworkSpec spec, Broadcast<ParamsSnapshot> params, long seed, int epoch, int step, int stepsPerEpoch) {
+    PartitionTask(NetworkSpec spec, Broadcast<ParamsSnapshot> down, SyncStrategy.RoundWork work, SyncStrategy.Round round) {
       this.spec = spec;
-      this.params = params;
-      this.seed = seed;
-      this.epoch = epoch;
-      this.step = step;
-      this.stepsPerEpoch = stepsPerEpoch;
+      this.down = down;
+      this.work = work;
+      this.round = round;
     }
 
     StepSums compute(int partition, Iterator<RowBlock> rows) {
       List<RowBlock> blocks = TrainingData.toList(rows);
       ExecutorCache cache = ExecutorCache.forSpec(spec);
       StepSums sums = new StepSums(cache.step.paramCount(), cache.step.stateCount());
-      ParamsSnapshot p = params.value();
-      cache.step.compute(p.params, p.state, blocks, seed, epoch, step, stepsPerEpoch, partition, sums);
+      work.run(cache.step, down.value(), round, partition, blocks, sums);
       return sums;
     }
 
@@ -208,37 +271,33 @@ public final class DistributedTrainer {
   /** As above, but returns once {@code stopAfterEpoch} epochs are complete. */
   public void train(TrainingState s, Consumer<EpochMetrics> onEpoch, Consumer<TrainingState> onCheckpoint,
       StepListener progress, int stopAfterEpoch) {
-    TrainingSpec t = s.config.training();
-    int steps = stepsPerEpoch(t);
-    while (s.epoch < Math.min(t.epochs(), stopAfterEpoch)) {
-      int epoch = s.epoch;
-      long start = System.nanoTime();
-      long computeNanos = 0;
-      double loss = 0;
-      long correct = 0;
-      long seen = 0;
-      for (int k = s.stepInEpoch; k < steps; k++) {
-        jsc.setJobGroup("bnn-train", String.format(Locale.ROOT, "epoch %d · step %d/%d", epoch + 1, k + 1, steps), false);
-        StepSums sums = step(s, epoch, k, steps);
-        s.apply(sums, steps);
-        computeNanos += sums.maxComputeNanos;
-        loss += sums.lossSum();
-        correct += sums.correct;
-        seen += sums.count;
+    train(s, onEpoch, onCheckpoint, progress, stopAfterEpoch, 2);
+  }
+
+  /** As above; per-partition strategy state is kept for the last {@code keepEpochs} epoch starts (the checkpoints'). */
+  public void train(TrainingState s, Consumer<EpochMetrics> onEpoch, Consumer<TrainingState> onCheckpoint,
+      StepListener progress, int stopAfterEpoch, int keepEpochs) {
+    EpochLoop.run(s, rows, (work, down, round) -> round(work, down, round, s), store(s.sync.spec()), st -> {
+      jsc.setJobGroup("bnn-validate", String.format(Locale.ROOT, "epoch %d · validation", st.epoch), false);
+      return validationRows == 0 ? Double.NaN : validate(st, false).packedAccuracy();
+    }, new EpochLoop.Listener() {
+      @Override
+      public void onRound(int epoch, int step, int steps, long examples, double seconds, double loss) {
         if (progress != null) {
-          progress.onStep(epoch + 1, k + 1, steps, seen, (System.nanoTime() - start) / 1e9, sums.lossSum() / Math.max(1, sums.count));
+          progress.onStep(epoch, step, steps, examples, seconds, loss);
         }
       }
-      double seconds = (System.nanoTime() - start) / 1e9;
-      double flip = s.endEpoch();
-      jsc.setJobGroup("bnn-train", String.format(Locale.ROOT, "epoch %d · validation", epoch + 1), false);
-      double valAcc = validationRows == 0 ? Double.NaN : validate(s, false).packedAccuracy();
-      double overhead = seconds <= 0 ? 0 : Math.max(0, 1 - computeNanos / 1e9 / seconds);
-      EpochMetrics m = new EpochMetrics(s.epoch, loss / Math.max(1, seen), (double) correct / Math.max(1, seen), valAcc,
-          flip, seconds, seen / seconds, overhead);
-      onEpoch.accept(m);
-      onCheckpoint.accept(s);
-    }
+
+      @Override
+      public void onEpoch(EpochMetrics m) {
+        onEpoch.accept(m);
+      }
+
+      @Override
+      public void onCheckpoint(TrainingState st) {
+        onCheckpoint.accept(st);
+      }
+    }, stopAfterEpoch, keepEpochs);
     jsc.clearJobGroup();
   }
 

@@ -31,6 +31,8 @@ public final class OutputDir {
   /** Learning curves, epoch table, model summary and configuration as one HTML page. */
   public static final String REPORT = "report.html";
   public static final String CHECKPOINTS = "checkpoints";
+  /** Error-feedback residuals of compressed exchange (see {@link HadoopPartitionStore}). */
+  public static final String SYNC = "sync";
 
   private final Path root;
   private final Configuration conf;

@@ -1,5 +1,6 @@
 package org.bnnspark.spark;
 
+import org.bnnspark.train.ParamsSnapshot;
 import java.util.Collections;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;

@@ -66,6 +66,52 @@ public final class Adam implements Optimizer {
     params[i] -= lr * (mi / c1) / denom;
   }
 
+  /**
+   * {@code [m, √v]} (AdaMax: {@code [m, u]}): both on the gradient's scale, so that averaging them in
+   * fixed point over partitions keeps their precision; the second moment is restored as the square of
+   * the averaged root (the mean of √v, not of v: a root-mean-square rule, documented in the design).
+   */
+  @Override
+  public float[] exportState() {
+    float[] out = new float[2 * m.length];
+    System.arraycopy(m, 0, out, 0, m.length);
+    for (int i = 0; i < v.length; i++) {
+      out[m.length + i] = adamax ? v[i] : (float) Math.sqrt(v[i]);
+    }
+    return out;
+  }
+
+  @Override
+  public void importState(float[] averaged, long steps) {
+    System.arraycopy(averaged, 0, m, 0, m.length);
+    for (int i = 0; i < v.length; i++) {
+      float r = averaged[m.length + i];
+      v[i] = adamax ? r : r * r;
+    }
+    t = steps;
+  }
+
+  /** {@code [m, v]} as they are. */
+  @Override
+  public float[] rawState() {
+    float[] out = new float[2 * m.length];
+    System.arraycopy(m, 0, out, 0, m.length);
+    System.arraycopy(v, 0, out, m.length, v.length);
+    return out;
+  }
+
+  @Override
+  public void loadRawState(float[] raw, long steps) {
+    System.arraycopy(raw, 0, m, 0, m.length);
+    System.arraycopy(raw, m.length, v, 0, v.length);
+    t = steps;
+  }
+
+  /** Steps taken (the bias corrections' t). */
+  public long steps() {
+    return t;
+  }
+
   @Override
   public String name() {
     return adamax ? "adamax" : "adam";

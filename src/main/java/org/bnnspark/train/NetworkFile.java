@@ -15,7 +15,7 @@ import java.util.zip.CRC32;
  * ({@code checkpoints/epoch-N.ckpt}). Big-endian:
  * <pre>
  *   8 bytes  magic "BNNSPARK"
- *   int      format version (1)
+ *   int      format version (2; 1 is read too: its checkpoints end after the optimizer state)
  *   byte     kind: 1 = trained network, 2 = checkpoint
  *   int      length, then UTF-8 bytes: the configuration text the network was trained from
  *   model:       float[] parameters (int length + values), float[] state
@@ -28,13 +28,16 @@ import java.util.zip.CRC32;
  */
 public final class NetworkFile {
   private static final byte[] MAGIC = "BNNSPARK".getBytes(StandardCharsets.US_ASCII);
-  public static final int VERSION = 1;
+  public static final int VERSION = 2;
   public static final byte KIND_MODEL = 1;
   public static final byte KIND_CHECKPOINT = 2;
   private static final int MAX_CONFIG_BYTES = 1 << 20;
   private static final long MAX_FILE_BYTES = 1L << 31;
 
   private NetworkFile() {}
+
+  /** A file opened past its header: the body's stream and the format version it was written in. */
+  private record Opened(DataInputStream in, int version) {}
 
   /** A trained network read back: its configuration, parameters and state. */
   public record Model(ModelConfig config, float[] params, float[] state) {}
@@ -74,7 +77,7 @@ public final class NetworkFile {
 
   /** Reads a trained network; {@code source} names the file in errors. */
   public static Model readModel(InputStream in, String source) throws IOException {
-    DataInputStream d = open(in, source, KIND_MODEL);
+    DataInputStream d = open(in, source, KIND_MODEL).in();
     ModelConfig config = readConfig(d, source);
     org.bnnspark.nn.Network net = new org.bnnspark.nn.Network(config.network());
     float[] params = new float[net.paramCount()];
@@ -89,21 +92,23 @@ public final class NetworkFile {
    * of another architecture is refused.
    */
   public static TrainingState readCheckpoint(InputStream in, String source, ModelConfig expected) throws IOException {
-    DataInputStream d = open(in, source, KIND_CHECKPOINT);
+    Opened o = open(in, source, KIND_CHECKPOINT);
+    DataInputStream d = o.in();
+    int version = o.version();
     ModelConfig saved = readConfig(d, source);
     if (!saved.network().equals(expected.network())) {
       throw new IOException(source + ": checkpoint is of another architecture than the configuration");
     }
     TrainingState s = new TrainingState(expected);
     try {
-      s.read(d);
+      s.read(d, version);
     } catch (IOException e) {
       throw new IOException(source + ": " + e.getMessage(), e);
     }
     return s;
   }
 
-  private static DataInputStream open(InputStream in, String source, byte kind) throws IOException {
+  private static Opened open(InputStream in, String source, byte kind) throws IOException {
     byte[] all = in.readNBytes((int) Math.min(MAX_FILE_BYTES, Integer.MAX_VALUE - 16));
     if (all.length < MAGIC.length + 4 + 1 + 8) {
       throw new IOException(source + ": too short to be a bnn-spark file (" + all.length + " bytes)");
@@ -116,8 +121,8 @@ public final class NetworkFile {
     DataInputStream d = new DataInputStream(new ByteArrayInputStream(all, 0, all.length - 8));
     d.skipNBytes(MAGIC.length);
     int version = d.readInt();
-    if (version != VERSION) {
-      throw new IOException(source + ": file format version " + version + " is not supported (this build reads " + VERSION + ")");
+    if (version < 1 || version > VERSION) {
+      throw new IOException(source + ": file format version " + version + " is not supported (this build reads 1 to " + VERSION + ")");
     }
     CRC32 crc = new CRC32();
     crc.update(all, 0, all.length - 8);
@@ -129,7 +134,7 @@ public final class NetworkFile {
     if (k != kind) {
       throw new IOException(source + ": expected a " + kindName(kind) + " but found a " + kindName(k));
     }
-    return d;
+    return new Opened(d, version);
   }
 
   private static String kindName(byte k) {

@@ -20,6 +20,29 @@ public interface Optimizer {
 
   void writeState(DataOutputStream out) throws IOException;
 
+  /**
+   * The state partitions share under local steps with {@code inner_state: "averaged"}, as one vector
+   * whose example-weighted mean over partitions is meaningful (see {@link Adam#exportState}).
+   */
+  default float[] exportState() {
+    throw new UnsupportedOperationException("the " + name() + " optimizer's state cannot be averaged across partitions");
+  }
+
+  /** Takes an averaged {@link #exportState} vector, and the number of steps taken so far. */
+  default void importState(float[] averaged, long steps) {
+    throw new UnsupportedOperationException("the " + name() + " optimizer's state cannot be averaged across partitions");
+  }
+
+  /** The whole state as one vector, exactly (kept per partition under {@code inner_state: "partition"}). */
+  default float[] rawState() {
+    return exportState();
+  }
+
+  /** Restores a {@link #rawState} vector exactly, and the number of steps taken so far. */
+  default void loadRawState(float[] raw, long steps) {
+    importState(raw, steps);
+  }
+
   /** Reads state written by {@link #writeState} for the same number of parameters. */
   void readState(DataInputStream in) throws IOException;
 

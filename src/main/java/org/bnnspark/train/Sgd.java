@@ -35,6 +35,16 @@ public final class Sgd implements Optimizer {
   }
 
   @Override
+  public float[] exportState() {
+    return velocity.clone();
+  }
+
+  @Override
+  public void importState(float[] averaged, long steps) {
+    System.arraycopy(averaged, 0, velocity, 0, velocity.length);
+  }
+
+  @Override
   public String name() {
     return "sgd";
   }

@@ -14,18 +14,20 @@ import org.bnnspark.nn.Network;
  *     "epochs": 5, "batch_size": 100, "seed": 42,
  *     "optimizer": {"type": "adam", "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8},   // or adamax, sgd (momentum, nesterov),
  *                  // or bop (threshold, adaptivity; Adam with beta1/beta2/epsilon for the real-valued parameters)
- *     "schedule":  {"type": "cosine", "lr": 0.01, "min": 0}                            // or constant, step (gamma, every), exponential (gamma)
+ *     "schedule":  {"type": "cosine", "lr": 0.01, "min": 0},                           // or constant, step (gamma, every), exponential (gamma)
+ *     "sync":      {"strategy": "local", "local_steps": 16}                             // see SyncSpec (default every_step)
  *   }
  * </pre>
  */
 public record TrainingSpec(int epochs, int batchSize, long seed, String optimizer, double beta1, double beta2,
-    double epsilon, double momentum, boolean nesterov, double bopThreshold, double bopAdaptivity, Schedule schedule)
+    double epsilon, double momentum, boolean nesterov, double bopThreshold, double bopAdaptivity, Schedule schedule,
+    SyncSpec sync)
     implements Serializable {
 
   public static final List<String> OPTIMIZERS = List.of("sgd", "adam", "adamax", "bop");
 
   public static TrainingSpec parse(ConfigNode c) {
-    c.allowOnly(Set.of("epochs", "batch_size", "seed", "optimizer", "schedule"));
+    c.allowOnly(Set.of("epochs", "batch_size", "seed", "optimizer", "schedule", "sync"));
     ConfigNode o = c.objectOrEmpty("optimizer");
     o.allowOnly(Set.of("type", "beta1", "beta2", "epsilon", "momentum", "nesterov", "threshold", "adaptivity"));
     String type = o.string("type", "adam");
@@ -40,25 +42,43 @@ public record TrainingSpec(int epochs, int batchSize, long seed, String optimize
     }
     Schedule schedule = new Schedule(st, s.number("lr", 0.01, 1e-9, 100), s.number("gamma", 0.1, 0, 1),
         s.positiveInt("every", 1), s.number("min", 0, 0, 100));
+    SyncSpec sync = SyncSpec.parse(c.has("sync") ? c.object("sync") : null);
+    if (!sync.innerState().equals("reset") && type.equals("bop")) {
+      throw c.error("sync: inner_state \"" + sync.innerState() + "\" keeps Adam/AdaMax/SGD state across rounds; with Bop "
+          + "use inner_state \"reset\"");
+    }
     return new TrainingSpec(c.positiveInt("epochs", 5), c.positiveInt("batch_size", 100), c.longValue("seed", 42),
         type, o.number("beta1", 0.9, 0, 0.999999), o.number("beta2", 0.999, 0, 0.99999999), o.number("epsilon", 1e-8, 0, 1),
         o.number("momentum", 0.9, 0, 0.9999), o.bool("nesterov", false), o.number("threshold", 1e-8, 0, 1),
-        o.number("adaptivity", 1e-4, 1e-9, 1), schedule);
+        o.number("adaptivity", 1e-4, 1e-9, 1), schedule, sync);
+  }
+
+  public TrainingSpec withSync(SyncSpec s) {
+    if (!s.innerState().equals("reset") && optimizer.equals("bop")) {
+      throw new org.bnnspark.nn.ConfigException("sync: inner_state \"" + s.innerState() + "\" cannot be used with the bop optimizer");
+    }
+    return new TrainingSpec(epochs, batchSize, seed, optimizer, beta1, beta2, epsilon, momentum, nesterov, bopThreshold,
+        bopAdaptivity, schedule, s);
+  }
+
+  public TrainingSpec withSchedule(Schedule s) {
+    return new TrainingSpec(epochs, batchSize, seed, optimizer, beta1, beta2, epsilon, momentum, nesterov, bopThreshold,
+        bopAdaptivity, s, sync);
   }
 
   public TrainingSpec withEpochs(int e) {
     return new TrainingSpec(e, batchSize, seed, optimizer, beta1, beta2, epsilon, momentum, nesterov, bopThreshold,
-        bopAdaptivity, schedule);
+        bopAdaptivity, schedule, sync);
   }
 
   public TrainingSpec withBatchSize(int b) {
     return new TrainingSpec(epochs, b, seed, optimizer, beta1, beta2, epsilon, momentum, nesterov, bopThreshold,
-        bopAdaptivity, schedule);
+        bopAdaptivity, schedule, sync);
   }
 
   public TrainingSpec withSeed(long s) {
     return new TrainingSpec(epochs, batchSize, s, optimizer, beta1, beta2, epsilon, momentum, nesterov, bopThreshold,
-        bopAdaptivity, schedule);
+        bopAdaptivity, schedule, sync);
   }
 
   public Optimizer newOptimizer(Network network) {

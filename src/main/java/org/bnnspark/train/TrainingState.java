@@ -17,6 +17,10 @@ public final class TrainingState {
   public final float[] params;
   public final float[] state;
   public final Optimizer optimizer;
+  /** How partitions synchronize, with its driver-side state (outer momentum). */
+  public final SyncStrategy sync;
+  /** Rounds (Spark jobs of training) completed over the whole run. */
+  public long round;
   /** Epochs completed. */
   public int epoch;
   /** Steps completed in the current epoch. */
@@ -33,6 +37,7 @@ public final class TrainingState {
     this.state = network.initState();
     this.optimizer = config.training().newOptimizer(network);
     optimizer.initialize(params);
+    this.sync = config.training().sync().newStrategy(network);
     this.epochStartSigns = network.binaryWeightSigns(params);
   }
 
@@ -54,8 +59,14 @@ public final class TrainingState {
     optimizer.step(params, sums.meanGradient(), lr);
     network.clipLatent(params);
     network.updateState(state, sums.statSums(), sums.count);
-    globalStep++;
-    stepInEpoch++;
+    advance(1);
+  }
+
+  /** Moves the position on by one round of {@code steps} steps. */
+  public void advance(int steps) {
+    globalStep += steps;
+    stepInEpoch += steps;
+    round++;
   }
 
   /** Ends an epoch: returns the share of binary weights whose sign changed since the last call. */
@@ -72,7 +83,10 @@ public final class TrainingState {
     return n == 0 ? 0 : (double) flipped / n;
   }
 
-  /** Writes the resumable part (position, arrays, optimizer state); the config is written by the file format. */
+  /**
+   * Writes the resumable part (position, arrays, optimizer state, synchronization strategy and its
+   * state; the last two from file version 2 on); the config is written by the file format.
+   */
   public void write(DataOutputStream out) throws IOException {
     out.writeInt(epoch);
     out.writeInt(stepInEpoch);
@@ -85,9 +99,19 @@ public final class TrainingState {
     }
     out.writeUTF(optimizer.name());
     optimizer.writeState(out);
+    out.writeUTF(syncTag());
+    out.writeLong(round);
+    sync.writeState(out);
   }
 
-  public void read(DataInputStream in) throws IOException {
+  /** What a resumed run must agree on: the strategy, H and the compression. */
+  private String syncTag() {
+    SyncSpec s = sync.spec();
+    return s.strategy() + "/" + s.localSteps() + "/" + s.outer() + "/" + s.innerState() + "/" + s.compression();
+  }
+
+  /** Reads what {@link #write} wrote into a file of format {@code version} (1: every_step only). */
+  public void read(DataInputStream in, int version) throws IOException {
     epoch = in.readInt();
     stepInEpoch = in.readInt();
     globalStep = in.readLong();
@@ -105,6 +129,17 @@ public final class TrainingState {
       throw new IOException("checkpoint was written by optimizer '" + opt + "' but the configuration uses '" + optimizer.name() + "'");
     }
     optimizer.readState(in);
+    String tag = version >= 2 ? in.readUTF() : SyncSpec.EVERY_STEP.strategy() + "/1/average/reset/none";
+    if (!tag.equals(syncTag())) {
+      throw new IOException("checkpoint was written with synchronization '" + tag + "' but the configuration uses '" + syncTag()
+          + "' (strategy/local_steps/outer/inner_state/compression): resume with the same sync settings");
+    }
+    if (version >= 2) {
+      round = in.readLong();
+      sync.readState(in);
+    } else {
+      round = globalStep;
+    }
   }
 
 }

@@ -114,4 +114,45 @@ class DistributedTrainerTest {
     assertTrue(flips.get(0) > 0, "weights must flip in the first epoch");
     rdd.unpersist();
   }
+
+  /** The test configuration with a training.sync section. */
+  static ModelConfig withSync(String sync) {
+    return ModelConfig.parse(TestData.CONFIG.replace("\"schedule\": {\"type\": \"cosine\", \"lr\": 0.01}",
+        "\"schedule\": {\"type\": \"cosine\", \"lr\": 0.01}, \"sync\": " + sync), "sync");
+  }
+
+  @Test
+  void localStepsOnSparkEqualTheSingleProcessSimulationUnderEveryVariant() throws Exception {
+    JavaRDD<RowBlock> rdd = null;
+    long everyStepBytes = 0;
+    long compressedBytes = 0;
+    for (String sync : List.of("{\"strategy\": \"every_step\"}",
+        "{\"strategy\": \"local\", \"local_steps\": 3, \"outer\": \"nesterov\", \"inner_state\": \"averaged\"}",
+        "{\"strategy\": \"local\", \"local_steps\": 4, \"compression\": \"sign_ef\", \"inner_state\": \"partition\"}")) {
+      ModelConfig cfg = withSync(sync);
+      if (rdd == null) {
+        rdd = TrainingData.idx(jsc, trainFiles[0], trainFiles[1], cfg.network(), 3);
+      }
+      TrainingState spark = new TrainingState(cfg);
+      DistributedTrainer trainer = new DistributedTrainer(jsc, rdd, null, 2)
+          .withPartitionStateDirectory(tmp.resolve("residuals-" + sync.hashCode()).toUri().toString());
+      trainer.train(spark, m -> { }, s -> { }, null);
+
+      TrainingState local = new TrainingState(cfg);
+      LocalTrainer.train(local, partitions(rdd), List.of(), m -> { });
+      assertArrayEquals(local.params, spark.params, sync + ": latent weights");
+      assertArrayEquals(local.state, spark.state, sync + ": BatchNorm running statistics");
+      assertEquals(local.round, spark.round, sync);
+      Thread.sleep(500); // the listener bus delivers task ends asynchronously
+      if (cfg.training().sync().compressed()) {
+        compressedBytes = trainer.resultBytes();
+      } else if (cfg.training().sync().strategy().equals("every_step")) {
+        everyStepBytes = trainer.resultBytes();
+      }
+    }
+    assertTrue(everyStepBytes > 0, "the listener counts result bytes");
+    // 64-bit sums per parameter every step vs 1 bit per parameter every 4 steps
+    assertTrue(compressedBytes * 16 < everyStepBytes, "compressed " + compressedBytes + " vs every_step " + everyStepBytes);
+    rdd.unpersist();
+  }
 }

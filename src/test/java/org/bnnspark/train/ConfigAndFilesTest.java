@@ -141,7 +141,7 @@ class ConfigAndFilesTest {
     }
     for (String opt : TrainingSpec.OPTIMIZERS) {
       // Bop with τ = 0 and γ = 1 flips on every gradient that pushes against a weight: its state must carry over
-      TrainingSpec spec = new TrainingSpec(1, 1, 1, opt, 0.9, 0.999, 1e-8, 0.9, true, 0, 1, null);
+      TrainingSpec spec = new TrainingSpec(1, 1, 1, opt, 0.9, 0.999, 1e-8, 0.9, true, 0, 1, null, SyncSpec.EVERY_STEP);
       Optimizer a = spec.newOptimizer(net);
       float[] p = net.initParams(1);
       a.initialize(p);
@@ -162,7 +162,7 @@ class ConfigAndFilesTest {
   @Test
   void bopKeepsBinaryWeightsAtPlusMinusOneAndFlipsWhereTheAverageGradientPushesAgainstThem() {
     org.bnnspark.nn.Network net = new TrainingState(TrainingTest.config()).network;
-    TrainingSpec spec = new TrainingSpec(1, 1, 1, "bop", 0.9, 0.999, 1e-8, 0.9, false, 1e-3, 0.5, null);
+    TrainingSpec spec = new TrainingSpec(1, 1, 1, "bop", 0.9, 0.999, 1e-8, 0.9, false, 1e-3, 0.5, null, SyncSpec.EVERY_STEP);
     Optimizer bop = spec.newOptimizer(net);
     float[] p = net.initParams(1);
     bop.initialize(p);

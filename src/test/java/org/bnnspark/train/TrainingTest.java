@@ -57,7 +57,7 @@ class TrainingTest {
   void latentWeightsStayInsideMinusOneOneAfterEveryStep() {
     // a large constant rate, so that a few steps drive weights into the clip
     ModelConfig cfg = config().withTraining(new TrainingSpec(1, 50, 1, "adam", 0.9, 0.999, 1e-8, 0, false, 1e-8, 1e-4,
-        new Schedule("constant", 1.0, 0, 1, 0)));
+        new Schedule("constant", 1.0, 0, 1, 0), SyncSpec.EVERY_STEP));
     TrainingState s = new TrainingState(cfg);
     RowBlock data = SyntheticData.prototypes(400, 32, 4, 0.3, 6);
     PartitionStep step = new PartitionStep(s.network);

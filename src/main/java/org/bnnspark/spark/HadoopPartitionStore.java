@@ -1,0 +1,97 @@
+package org.bnnspark.spark;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.bnnspark.train.PartitionStore;
+
+/**
+ * Per-partition strategy state (error-feedback residuals, inner optimizer state) in a directory of any Hadoop file system that every executor reaches:
+ * {@code DIR/round-R/part-K}, one float vector (int length, then big-endian floats). A task writes
+ * its file under a name unique to its attempt and renames it into place, so a reader never sees a
+ * partial file; a retried or speculative attempt computes the same bytes, and the first rename wins.
+ */
+final class HadoopPartitionStore implements PartitionStore {
+  private static final long serialVersionUID = 1L;
+  private final String dir;
+  private final HadoopConf conf;
+
+  HadoopPartitionStore(String dir, HadoopConf conf) {
+    this.dir = dir;
+    this.conf = conf;
+  }
+
+  private Path file(long round, int partition) {
+    return new Path(new Path(dir, "round-" + round), String.format("part-%05d", partition));
+  }
+
+  private FileSystem fs() throws IOException {
+    return new Path(dir).getFileSystem(conf.get());
+  }
+
+  @Override
+  public float[] read(long round, int partition, int size) {
+    if (round == 0) {
+      return new float[size];
+    }
+    Path p = file(round, partition);
+    try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(fs().open(p), 1 << 16))) {
+      int n = in.readInt();
+      if (n != size) {
+        throw new IOException("expected " + size + " values, found " + n);
+      }
+      float[] e = new float[n];
+      for (int i = 0; i < n; i++) {
+        e[i] = in.readFloat();
+      }
+      return e;
+    } catch (java.io.FileNotFoundException e) {
+      throw new IllegalStateException(p + ": the synchronization state of partition " + partition + " after round " + round
+          + " is missing (was the run's sync directory removed, or its partitioning changed?)", e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(p + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void write(long round, int partition, float[] residual) {
+    Path p = file(round, partition);
+    org.apache.spark.TaskContext tc = org.apache.spark.TaskContext.get();
+    String attempt = tc == null ? "driver" : tc.stageAttemptNumber() + "-" + tc.taskAttemptId();
+    Path tmp = new Path(p.getParent(), "." + p.getName() + "." + attempt + ".tmp");
+    try {
+      FileSystem fs = fs();
+      try (FSDataOutputStream raw = fs.create(tmp, true);
+          DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(raw, 1 << 16))) {
+        out.writeInt(residual.length);
+        for (float v : residual) {
+          out.writeFloat(v);
+        }
+      }
+      if (!fs.rename(tmp, p)) {
+        // an earlier attempt of the same task put the same bytes there first
+        fs.delete(tmp, false);
+        if (!fs.exists(p)) {
+          throw new IOException("cannot rename " + tmp + " to " + p);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(p + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void discard(long round) {
+    try {
+      fs().delete(new Path(dir, "round-" + round), true);
+    } catch (IOException e) {
+      // residuals nobody needs any more: a failed clean-up costs disk, not the run
+      org.slf4j.LoggerFactory.getLogger(HadoopPartitionStore.class).warn("cannot remove " + dir + "/round-" + round
+          + ": " + e.getMessage());
+    }
+  }
+}
