@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks.
 #   jobs/bench.sh kernels [--forks N] [--m M --n N --k K]: single-threaded kernel throughput
+#   jobs/bench.sh step [--config FILE[,FILE…]] [--batch N]: one partition's training step on one thread, no Spark
 #   jobs/bench.sh training [--epochs N] [--strategies LIST] [--skip-mllib]: our sync strategies, the single-thread engine and Spark MLlib MLP on MNIST, local[2]
 #   jobs/bench.sh scoring [--model DIR] [--rows N]: packed vs our float path vs MLlib MLP scoring, local[2]
 #   jobs/bench.sh load [ROWS...]: scoring 1M and 10M generated Parquet rows with a 1 GiB heap; peak heap, rows/s
@@ -13,6 +14,11 @@ case "$what" in
     bnn_pick_java
     bnn_build
     exec "$BNN_JAVA" -Xmx4g "${BNN_JVM_FLAGS[@]}" -cp "$BNN_JAR:$BNN_HOME/target/jars/*" org.bnnspark.cli.Bench --forks 2 "$@" ;;
+  step)
+    shift
+    bnn_pick_java
+    bnn_build
+    exec "$BNN_JAVA" -Xmx4g "${BNN_JVM_FLAGS[@]}" -cp "$BNN_JAR:$BNN_HOME/target/jars/*" org.bnnspark.cli.StepBench "$@" ;;
   training)
     # ours (quick-start config) vs Spark MLlib's MLP, same cached MNIST, same local[2] SparkContext
     shift
@@ -44,9 +50,9 @@ case "$what" in
       echo "load rows=$n heap_cap=1024M peak_live_heap=${live:-?}M peak_heap=${peak}M wall_s=$(awk "BEGIN{printf \"%.1f\", $end - $start}")"
     done ;;
   -h|--help)
-    sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'
-    echo "Each benchmark's own options: jobs/bench.sh kernels|training|scoring --help" ;;
+    sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
+    echo "Each benchmark's own options: jobs/bench.sh kernels|step|training|scoring --help" ;;
   *)
-    echo "error: jobs/bench.sh needs one of kernels, training, scoring, load (got '${what}'); see jobs/bench.sh --help" >&2
+    echo "error: jobs/bench.sh needs one of kernels, step, training, scoring, load (got '${what}'); see jobs/bench.sh --help" >&2
     exit 2 ;;
 esac

@@ -24,21 +24,41 @@ public final class BitPacking {
   /** Packs {@code n} values of {@code x} from {@code xOff} into {@code words(n)} words at {@code out[outOff]}. */
   public static void pack(float[] x, int xOff, int n, long[] out, int outOff) {
     int full = n >>> 6;
-    for (int w = 0; w < full; w++) {
-      out[outOff + w] = packWord(x, xOff + (w << 6), 64);
+    if (VECTOR) {
+      for (int w = 0; w < full; w++) {
+        out[outOff + w] = VectorSignPack.packWord(x, xOff + (w << 6));
+      }
+    } else {
+      for (int w = 0; w < full; w++) {
+        out[outOff + w] = packWordScalar(x, xOff + (w << 6), 64);
+      }
     }
     int tail = n & 63;
     if (tail != 0) {
-      out[outOff + full] = packWord(x, xOff + (full << 6), tail);
+      out[outOff + full] = packWordScalar(x, xOff + (full << 6), tail);
     }
   }
 
-  private static long packWord(float[] x, int from, int count) {
+  private static final boolean VECTOR = !Boolean.getBoolean("bnn.kernel.portable") && vectorAvailable();
+
+  private static boolean vectorAvailable() {
+    try {
+      return VectorSignPack.available();
+    } catch (LinkageError e) { // module not added to this JVM
+      return false;
+    }
+  }
+
+  /** The name of the packing kernel in use (for benchmark lines). */
+  public static String packerName() {
+    return VECTOR ? "VectorSignPack" : "ScalarSignPack";
+  }
+
+  /** The portable packer of up to 64 values: branch-free, the reference of {@link VectorSignPack}. */
+  static long packWordScalar(float[] x, int from, int count) {
     long bits = 0L;
     for (int b = 0; b < count; b++) {
-      if (x[from + b] >= 0f) {
-        bits |= 1L << b;
-      }
+      bits |= (x[from + b] >= 0f ? 1L : 0L) << b;
     }
     return bits;
   }

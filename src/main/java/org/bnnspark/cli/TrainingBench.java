@@ -47,8 +47,8 @@ public final class TrainingBench {
       new Args.Option("--epochs", "N", "override our epochs"),
       new Args.Option("--mllib-iterations", "N", "L-BFGS iterations for MLlib (default 100; 0 skips MLlib)"),
       new Args.Option("--skip-mllib", null, "leave MLlib out"),
-      new Args.Option("--strategies", "LIST", "comma-separated: every_step, local:H with optional :averaged or :partition, :nesterov, :sign_ef "
-          + "(default every_step,local:16,local:64,local:16:averaged,local:16:sign_ef)"),
+      new Args.Option("--strategies", "LIST", "comma-separated: every_step, local:H with optional :reset or :averaged (inner state; default partition), "
+          + ":nesterov, :sign_ef (default every_step,local:16,local:32,local:64,local:32:reset,local:32:averaged,local:32:sign_ef)"),
       new Args.Option("--single-thread-epochs", "N", "epochs of the single-process engine on one thread (default 1; 0 skips it)"),
       new Args.Option("--help", null, "this help"),
   };
@@ -89,7 +89,7 @@ public final class TrainingBench {
             cfg.training().batchSize(), single);
       }
       List<String> summaries = new ArrayList<>();
-      String list = a.get("--strategies", "every_step,local:16,local:64,local:16:averaged,local:16:sign_ef");
+      String list = a.get("--strategies", "every_step,local:16,local:32,local:64,local:32:reset,local:32:averaged,local:32:sign_ef");
       double ourSeconds = 0;
       double ourAcc = Double.NaN;
       double ourRate = 0;
@@ -112,7 +112,7 @@ public final class TrainingBench {
         long bytes = (trainer.resultBytes() + trainer.downlinkBytes()) / Math.max(1, metrics.size());
         String line = String.format(Locale.ROOT,
             "strategy=%s H=%d examples_per_s=%.0f spark_share=%.3f driver_bytes_per_epoch=%d test_accuracy=%.4f vs_single_thread=%.2f",
-            sync.strategy() + (sync.compressed() ? "+sign_ef" : "") + (sync.innerState().equals("reset") ? "" : "+" + sync.innerState())
+            sync.strategy() + (sync.compressed() ? "+sign_ef" : "") + (sync.strategy().equals("local") ? "+" + sync.innerState() : "")
                 + (sync.outer().equals("nesterov") ? "+nesterov" : ""),
             sync.localSteps(), rate, 1 - compute / seconds, bytes, acc, rate / single);
         System.out.println(line);
@@ -170,7 +170,7 @@ public final class TrainingBench {
       return SyncSpec.EVERY_STEP;
     }
     if (!parts[0].equals("local") || parts.length < 2) {
-      throw new UsageException("--strategies: expected every_step or local:H[:averaged|:partition][:nesterov][:sign_ef], got '" + token + "'");
+      throw new UsageException("--strategies: expected every_step or local:H[:reset|:averaged|:partition][:nesterov][:sign_ef], got '" + token + "'");
     }
     int h;
     try {
@@ -178,12 +178,12 @@ public final class TrainingBench {
     } catch (NumberFormatException e) {
       throw new UsageException("--strategies: H must be a number in '" + token + "'");
     }
-    String inner = "reset";
+    String inner = "partition";
     String outer = "average";
     String compression = "none";
     for (int i = 2; i < parts.length; i++) {
       switch (parts[i]) {
-        case "averaged", "partition" -> inner = parts[i];
+        case "reset", "averaged", "partition" -> inner = parts[i];
         case "nesterov" -> outer = "nesterov";
         case "sign_ef" -> compression = "sign_ef";
         default -> throw new UsageException("--strategies: unknown modifier '" + parts[i] + "' in '" + token + "'");

@@ -309,6 +309,12 @@ public final class AbcLayer extends Layer {
     }
   }
 
+  /** M·N binary products over every output position. */
+  @Override
+  public long macsPerExample() {
+    return (long) weightBases * activationBases * geometry.positions() * geometry.patchSize() * filters;
+  }
+
   @Override
   public int binaryWeightCount() {
     return weightCount();

@@ -192,6 +192,118 @@ public final class BinaryDense extends Dense {
     }
   }
 
+  private long[] packedWeights = new long[0];
+  private long[] packedInput = new long[0];
+  private int[] counts = new int[0];
+  private static final org.bnnspark.bits.BinaryGemm XNOR = org.bnnspark.bits.BinaryGemm.best();
+  private boolean lastBinary;
+
+  /** Whether the last forward computed its product as XNOR-popcount (tests). */
+  boolean lastProductWasBinary() {
+    return lastBinary;
+  }
+
+  /**
+   * With inputs in {−c, 0, +c} — ±1 after a sign activation, {0, ±1/(1 − rate)} after dropout on
+   * signs — the product {@code x · W_bᵀ} is {@code c·D} for an integer D, computed on packed bits:
+   * <pre>
+   *   p = [x = +c], q = [x = −c] (bit masks),  XN(a, w) = in − 2·popcount(a XOR w)   (XNOR-popcount)
+   *   no zeros (q = ¬p):  D = XN(p, w)
+   *   with zeros:         D = Σ p_i w_i − Σ q_i w_i = (XN(p, w) − XN(q, w)) / 2
+   * </pre>
+   * (for a 0/1 vector v, {@code Σ v_i w_i = (XN(v, w) + Σ w_i)/2}; the column sums cancel). When every
+   * partial sum {@code c·k}, {@code |k| ≤ in}, is exact in float — c has few enough significant bits —
+   * the float product's FMA chain is exact too, so {@code c·D} is the same value bit for bit. Any
+   * other input (real values, a first layer, an awkward dropout scale) returns false and takes the
+   * float product.
+   */
+  @Override
+  protected boolean binaryProduct(Context ctx, float[] x, float[] y, int n) {
+    int words = org.bnnspark.bits.BitPacking.words(inSize);
+    if (packedInput.length < 2 * n * words) {
+      packedInput = new long[2 * n * words];
+    }
+    int kind = packTernary(x, n, inSize, packedInput, n * words);
+    lastBinary = kind != NOT_TERNARY;
+    if (!lastBinary) {
+      return false;
+    }
+    float c = magnitude(x, n * inSize);
+    if (packedWeights.length < outSize * words) {
+      packedWeights = new long[outSize * words];
+    }
+    org.bnnspark.bits.BitPacking.packRows(binarized, 0, outSize, inSize, packedWeights, 0);
+    if (counts.length < 2 * n * outSize) {
+      counts = new int[2 * n * outSize];
+    }
+    XNOR.gemm(packedInput, 0, n, packedWeights, 0, outSize, words, inSize, counts, 0, outSize);
+    if (kind == SIGNS) {
+      for (int i = 0; i < n * outSize; i++) {
+        y[i] = c * counts[i];
+      }
+    } else {
+      int neg = n * outSize;
+      XNOR.gemm(packedInput, n * words, n, packedWeights, 0, outSize, words, inSize, counts, neg, outSize);
+      for (int i = 0; i < n * outSize; i++) {
+        y[i] = c * ((counts[i] - counts[neg + i]) / 2);
+      }
+    }
+    return true;
+  }
+
+  static final int NOT_TERNARY = 0;
+  static final int SIGNS = 1;
+  static final int WITH_ZEROS = 2;
+
+  /** The common magnitude c of the non-zero inputs (1 when all are zero). */
+  private static float magnitude(float[] x, int len) {
+    for (int i = 0; i < len; i++) {
+      if (x[i] != 0f) {
+        return Math.abs(x[i]);
+      }
+    }
+    return 1f;
+  }
+
+  /**
+   * Packs {@code rows × cols} values in {−c, 0, +c}: the +c masks at {@code out[0…]}, the −c masks at
+   * {@code out[negOff…]} (rows padded with zero bits). Returns {@link #SIGNS} when no value is 0,
+   * {@link #WITH_ZEROS} otherwise, {@link #NOT_TERNARY} when a value is anything else or when c·k
+   * is not exact in float for every |k| ≤ cols.
+   */
+  static int packTernary(float[] v, int rows, int cols, long[] out, int negOff) {
+    float c = magnitude(v, rows * cols);
+    int significant = 24 - Integer.numberOfTrailingZeros(Float.floatToRawIntBits(c) | 0x800000);
+    if (!(c > 0f) || !Float.isFinite(c) || significant + (32 - Integer.numberOfLeadingZeros(cols)) > 24) {
+      return NOT_TERNARY;
+    }
+    int words = org.bnnspark.bits.BitPacking.words(cols);
+    boolean zeros = false;
+    for (int r = 0; r < rows; r++) {
+      int base = r * cols;
+      for (int w = 0; w < words; w++) {
+        long plus = 0;
+        long minus = 0;
+        int c0 = w << 6;
+        int c1 = Math.min(cols, c0 + 64);
+        boolean ok = true;
+        for (int k = c0; k < c1; k++) {
+          float x = v[base + k];
+          ok &= x == c | x == -c | x == 0f;
+          plus |= (x > 0f ? 1L : 0L) << (k - c0);
+          minus |= (x < 0f ? 1L : 0L) << (k - c0);
+        }
+        if (!ok) {
+          return NOT_TERNARY;
+        }
+        zeros |= (plus | minus) != org.bnnspark.bits.BitPacking.tailMask(c1 - c0);
+        out[r * words + w] = plus;
+        out[negOff + r * words + w] = minus;
+      }
+    }
+    return zeros ? WITH_ZEROS : SIGNS;
+  }
+
   @Override
   public void backward(Context ctx, float[] x, float[] y, float[] dy, float[] dx, int n) {
     if (scale == Scale.NONE) {

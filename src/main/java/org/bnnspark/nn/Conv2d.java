@@ -311,6 +311,11 @@ public final class Conv2d extends Layer {
   }
 
   @Override
+  public long macsPerExample() {
+    return geometry.positions() * product.macsPerExample();
+  }
+
+  @Override
   public int binaryWeightCount() {
     return product.binaryWeightCount();
   }

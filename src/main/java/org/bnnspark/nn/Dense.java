@@ -58,15 +58,14 @@ public class Dense extends Layer {
 
   private float[] dwScratch;
   private float[] transposed;
+  private float[] xT = new float[0];
+  private float[] yT = new float[0];
 
   @Override
   public void forward(Context ctx, float[] x, float[] y, int n) {
-    if (transposed == null) {
-      transposed = new float[weightCount()];
+    if (!binaryProduct(ctx, x, y, n)) {
+      floatProduct(effectiveWeights(ctx), effectiveOffset(), x, y, n);
     }
-    // y = x · Wᵀ as x (n × in) times Wᵀ (in × out, materialized row-major so the kernel streams its rows)
-    transpose(effectiveWeights(ctx), effectiveOffset(), outSize, inSize, transposed);
-    product(x, n, inSize, transposed, outSize, y);
     if (bias) {
       int b = paramOffset + weightCount();
       for (int r = 0; r < n; r++) {
@@ -76,6 +75,40 @@ public class Dense extends Layer {
         }
       }
     }
+  }
+
+  /**
+   * A subclass whose product is exact in integers (±1 inputs and ±1 weights) computes it here and
+   * returns true; the values are the same bits as the float product's, which is then skipped.
+   */
+  protected boolean binaryProduct(Context ctx, float[] x, float[] y, int n) {
+    return false;
+  }
+
+  /**
+   * {@code y = x · Wᵀ}, every element one FMA chain over the inputs in order. The kernel streams the
+   * rows of its right operand, so one side is transposed: the weights ({@code x · Wᵀ}), or — when
+   * the batch is smaller than the weight matrix — the activations ({@code yᵀ = W · xᵀ}, the same
+   * chains since {@code a·b = b·a}): no per-step copy of a large weight matrix.
+   */
+  private void floatProduct(float[] w, int wOff, float[] x, float[] y, int n) {
+    if ((long) n * (inSize + outSize) < weightCount()) {
+      if (xT.length < n * inSize) {
+        xT = new float[n * inSize];
+      }
+      if (yT.length < n * outSize) {
+        yT = new float[n * outSize];
+      }
+      transpose(x, 0, n, inSize, xT);
+      GEMM.gemm(outSize, n, inSize, w, wOff, inSize, 1, xT, 0, n, false, yT, 0, n);
+      transpose(yT, 0, outSize, n, y);
+      return;
+    }
+    if (transposed == null) {
+      transposed = new float[weightCount()];
+    }
+    transpose(w, wOff, outSize, inSize, transposed);
+    product(x, n, inSize, transposed, outSize, y);
   }
 
   @Override
@@ -144,6 +177,11 @@ public class Dense extends Layer {
         }
       }
     }
+  }
+
+  @Override
+  public long macsPerExample() {
+    return (long) inSize * outSize;
   }
 
   @Override

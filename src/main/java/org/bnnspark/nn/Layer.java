@@ -127,6 +127,14 @@ public abstract class Layer {
    */
   public void updateState(float[] state, double[] statSums, long count, int steps) {}
 
+  /**
+   * Multiply-accumulates of this layer's forward product per example, counted as the dense float
+   * product they replace (0 for element-wise layers); the backward's two products cost as much each.
+   */
+  public long macsPerExample() {
+    return 0;
+  }
+
   /** Short description for summaries, e.g. {@code BinaryDense(784→512, ste_sign)}. */
   public abstract String describe();
 }

@@ -23,6 +23,8 @@ public final class Network {
   private float[] gradB = new float[0];
   private int capacity;
   private final int[] hits = new int[1];
+  private long lastForwardNanos;
+  private long lastBackwardNanos;
 
   public Network(NetworkSpec spec) {
     this.spec = spec;
@@ -231,7 +233,9 @@ public final class Network {
   public BatchResult trainBatch(float[] params, float[] state, float[] x, int[] labels, int n,
       float[] grad, double[] statSums, long noiseSeed) {
     Context ctx = Context.training(params, state, grad, statSums, noiseSeed);
+    long t0 = System.nanoTime();
     float[] logits = forward(ctx, x, n);
+    long t1 = System.nanoTime();
     float[] dy = gradA;
     double loss = SoftmaxCrossEntropy.lossAndGradient(logits, labels, 0, n, classes(), dy, hits);
     float[] dx = gradB;
@@ -242,7 +246,28 @@ public final class Network {
       dy = dx;
       dx = t;
     }
+    lastForwardNanos = t1 - t0;
+    lastBackwardNanos = System.nanoTime() - t1;
     return new BatchResult(loss, hits[0]);
+  }
+
+  /** Nanoseconds of the last {@link #trainBatch}'s forward pass and of its loss + backward pass (for the step benchmark). */
+  public long[] lastPassNanos() {
+    return new long[] {lastForwardNanos, lastBackwardNanos};
+  }
+
+  /** Dense-equivalent multiply-accumulates of one training example: forward, and backward's two products (none for the first layer's input gradient). */
+  public long trainingMacsPerExample() {
+    long total = 0;
+    boolean first = true;
+    for (Layer l : layers) {
+      long m = l.macsPerExample();
+      total += (first ? 2 : 3) * m;
+      if (m > 0) {
+        first = false;
+      }
+    }
+    return total;
   }
 
   /** Summed loss and correct-prediction count of one training batch. */

@@ -140,6 +140,15 @@ public final class Residual extends Layer {
   }
 
   @Override
+  public long macsPerExample() {
+    long m = 0;
+    for (Layer l : block) {
+      m += l.macsPerExample();
+    }
+    return m;
+  }
+
+  @Override
   public void updateState(float[] state, double[] statSums, long count, int steps) {
     for (Layer l : block) {
       l.updateState(state, statSums, count, steps);

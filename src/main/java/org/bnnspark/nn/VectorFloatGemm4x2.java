@@ -109,8 +109,54 @@ final class VectorFloatGemm4x2 extends FloatGemm {
         s1.intoArray(c, ci + j + lanes);
       }
     }
-    for (int i = 0; i < m; i++) {
-      chains(i, jVec, n, k, a, aOff, aRow, aCol, b, bOff, ldb, accumulate, c, cOff, ldc);
+    for (int j = jVec; j < n; j += lanes) {
+      edgePanel(m, Math.min(lanes, n - j), j, k, a, aOff, aRow, aCol, b, bOff, ldb, accumulate, c, cOff, ldc, panel);
+    }
+  }
+
+  /**
+   * The last {@code w < 2·lanes} columns from {@code j}: one masked vector per row instead of scalar
+   * chains (which cost as much as the whole vector part on widths such as 784 = 24·32 + 16). The
+   * panel's lanes past {@code w} are zero and never stored; each stored element is still the FMA chain
+   * over p in order.
+   */
+  private static void edgePanel(int m, int w, int j, int k, float[] a, int aOff, int aRow, int aCol, float[] b, int bOff,
+      int ldb, boolean accumulate, float[] c, int cOff, int ldc, float[] panel) {
+    int lanes = S.length();
+    jdk.incubator.vector.VectorMask<Float> mask = S.indexInRange(0, w);
+    for (int p = 0; p < k; p++) {
+      System.arraycopy(b, bOff + p * ldb + j, panel, p * lanes, w);
+      java.util.Arrays.fill(panel, p * lanes + w, (p + 1) * lanes, 0f);
+    }
+    int mTiles = m - m % 4;
+    for (int i = 0; i < mTiles; i += 4) {
+      int a0 = aOff + i * aRow;
+      int c0 = cOff + i * ldc + j;
+      FloatVector s0 = accumulate ? FloatVector.fromArray(S, c, c0, mask) : FloatVector.zero(S);
+      FloatVector s1 = accumulate ? FloatVector.fromArray(S, c, c0 + ldc, mask) : FloatVector.zero(S);
+      FloatVector s2 = accumulate ? FloatVector.fromArray(S, c, c0 + 2 * ldc, mask) : FloatVector.zero(S);
+      FloatVector s3 = accumulate ? FloatVector.fromArray(S, c, c0 + 3 * ldc, mask) : FloatVector.zero(S);
+      for (int p = 0; p < k; p++) {
+        FloatVector bv = FloatVector.fromArray(S, panel, p * lanes);
+        int ap = a0 + p * aCol;
+        s0 = FloatVector.broadcast(S, a[ap]).fma(bv, s0);
+        s1 = FloatVector.broadcast(S, a[ap + aRow]).fma(bv, s1);
+        s2 = FloatVector.broadcast(S, a[ap + 2 * aRow]).fma(bv, s2);
+        s3 = FloatVector.broadcast(S, a[ap + 3 * aRow]).fma(bv, s3);
+      }
+      s0.intoArray(c, c0, mask);
+      s1.intoArray(c, c0 + ldc, mask);
+      s2.intoArray(c, c0 + 2 * ldc, mask);
+      s3.intoArray(c, c0 + 3 * ldc, mask);
+    }
+    for (int i = mTiles; i < m; i++) {
+      int ai = aOff + i * aRow;
+      int ci = cOff + i * ldc + j;
+      FloatVector s0 = accumulate ? FloatVector.fromArray(S, c, ci, mask) : FloatVector.zero(S);
+      for (int p = 0; p < k; p++) {
+        s0 = FloatVector.broadcast(S, a[ai + p * aCol]).fma(FloatVector.fromArray(S, panel, p * lanes), s0);
+      }
+      s0.intoArray(c, ci, mask);
     }
   }
 }

@@ -95,8 +95,8 @@ public final class DistributedTrainer {
   /**
    * Where strategies that keep per-partition state (compressed exchange's residuals, {@code
    * inner_state: "partition"}) keep it: a directory every executor can reach (the training output's
-   * {@code sync/} for the jobs). Without one, such a run on a local master uses a temporary
-   * directory; on a cluster it is an error.
+   * {@code sync/} for the jobs). Without one, such a run uses a directory under the SparkContext's
+   * checkpoint directory, or on a local master a temporary directory; otherwise it is an error.
    */
   public DistributedTrainer withPartitionStateDirectory(String dir) {
     this.store = new HadoopPartitionStore(dir, new HadoopConf(jsc.hadoopConfiguration()));
@@ -106,6 +106,9 @@ public final class DistributedTrainer {
   private PartitionStore store(SyncSpec sync) {
     if (!sync.keepsPartitionState()) {
       return PartitionStore.NONE;
+    }
+    if (store == null && jsc.getCheckpointDir().isPresent()) {
+      withPartitionStateDirectory(jsc.getCheckpointDir().get() + "/bnn-sync-" + java.util.UUID.randomUUID());
     }
     if (store == null) {
       if (!jsc.master().startsWith("local")) {

@@ -1,7 +1,6 @@
 package org.bnnspark.spark;
 
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import org.apache.hadoop.fs.FSDataOutputStream;
@@ -11,7 +10,7 @@ import org.bnnspark.train.PartitionStore;
 
 /**
  * Per-partition strategy state (error-feedback residuals, inner optimizer state) in a directory of any Hadoop file system that every executor reaches:
- * {@code DIR/round-R/part-K}, one float vector (int length, then big-endian floats). A task writes
+ * {@code DIR/round-R/part-K}, one float vector (int length, then big-endian floats, written and read in bulk). A task writes
  * its file under a name unique to its attempt and renames it into place, so a reader never sees a
  * partial file; a retried or speculative attempt computes the same bytes, and the first rename wins.
  */
@@ -39,15 +38,15 @@ final class HadoopPartitionStore implements PartitionStore {
       return new float[size];
     }
     Path p = file(round, partition);
-    try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(fs().open(p), 1 << 16))) {
+    try (DataInputStream in = new DataInputStream(fs().open(p))) {
       int n = in.readInt();
       if (n != size) {
         throw new IOException("expected " + size + " values, found " + n);
       }
+      byte[] bytes = new byte[4 * n];
+      in.readFully(bytes);
       float[] e = new float[n];
-      for (int i = 0; i < n; i++) {
-        e[i] = in.readFloat();
-      }
+      java.nio.ByteBuffer.wrap(bytes).asFloatBuffer().get(e);
       return e;
     } catch (java.io.FileNotFoundException e) {
       throw new IllegalStateException(p + ": the synchronization state of partition " + partition + " after round " + round
@@ -65,12 +64,11 @@ final class HadoopPartitionStore implements PartitionStore {
     Path tmp = new Path(p.getParent(), "." + p.getName() + "." + attempt + ".tmp");
     try {
       FileSystem fs = fs();
-      try (FSDataOutputStream raw = fs.create(tmp, true);
-          DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(raw, 1 << 16))) {
-        out.writeInt(residual.length);
-        for (float v : residual) {
-          out.writeFloat(v);
-        }
+      java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(4 + 4 * residual.length);
+      bytes.putInt(residual.length);
+      bytes.asFloatBuffer().put(residual);
+      try (FSDataOutputStream out = fs.create(tmp, true)) {
+        out.write(bytes.array());
       }
       if (!fs.rename(tmp, p)) {
         // an earlier attempt of the same task put the same bytes there first

@@ -171,7 +171,6 @@ public final class LocalSteps implements SyncStrategy {
         opt.loadRawState(java.util.Arrays.copyOfRange(kept, residualSize, residualSize + keptState), round.globalStep());
       }
       double[] stats = new double[net.stateCount()];
-      float[] mean = new float[theta.length];
       double loss = 0;
       long correct = 0;
       long n = 0;
@@ -181,11 +180,8 @@ public final class LocalSteps implements SyncStrategy {
         if (rows == 0) {
           continue;
         }
-        float[] g = worker.grad();
-        for (int j = 0; j < g.length; j++) {
-          mean[j] = g[j] / rows;
-        }
-        opt.step(theta, mean, training.schedule().at(round.globalStep() + i, round.totalSteps(), round.stepsPerEpoch()));
+        opt.stepOnSums(theta, worker.grad(), rows, training.schedule().at(round.globalStep() + i, round.totalSteps(),
+            round.stepsPerEpoch()));
         net.clipLatent(theta);
         double[] st = worker.stats();
         for (int j = 0; j < st.length; j++) {

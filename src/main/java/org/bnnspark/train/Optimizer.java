@@ -15,6 +15,18 @@ public interface Optimizer {
 
   String name();
 
+  /**
+   * {@link #step} with the mean gradient {@code gradSums[i] / count} (a partition's inner step):
+   * an optimizer may fuse the division into its own pass, with the same bits as dividing first.
+   */
+  default void stepOnSums(float[] params, float[] gradSums, int count, float lr) {
+    float[] mean = new float[gradSums.length];
+    for (int i = 0; i < mean.length; i++) {
+      mean[i] = gradSums[i] / count;
+    }
+    step(params, mean, lr);
+  }
+
   /** Adjusts freshly initialized parameters to what this optimizer works on (e.g. ±1 binary weights for Bop). */
   default void initialize(float[] params) {}
 

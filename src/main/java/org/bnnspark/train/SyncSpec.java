@@ -13,7 +13,7 @@ import org.bnnspark.nn.ConfigException;
  *   "sync": {"strategy": "local", "local_steps": 16,        // H inner steps per Spark job
  *            "outer": "average",                            // or "nesterov" (outer_lr, outer_momentum)
  *            "outer_lr": 0.7, "outer_momentum": 0.9,
- *            "inner_state": "reset",                        // or "averaged", "partition"
+ *            "inner_state": "partition",                    // or "reset", "averaged"
  *            "compression": "none"}                         // or "sign_ef" (EF-SignSGD deltas)
  * </pre>
  * See {@link SyncStrategy} for the algorithms; {@link #newStrategy} builds the driver's object.
@@ -68,7 +68,8 @@ public record SyncSpec(String strategy, int localSteps, String outer, double out
     int h = (int) c.longValue("local_steps", local ? 16 : 1);
     try {
       SyncSpec spec = new SyncSpec(strategy, h, c.string("outer", "average"), c.number("outer_lr", local ? 0.7 : 1, 1e-6, 10),
-          c.number("outer_momentum", local ? 0.9 : 0, 0, 0.9999), c.string("inner_state", "reset"), c.string("compression", "none"));
+          c.number("outer_momentum", local ? 0.9 : 0, 0, 0.9999), c.string("inner_state", local ? "partition" : "reset"),
+          c.string("compression", "none"));
       return local ? spec : EVERY_STEP;
     } catch (ConfigException e) {
       throw c.error(e.getMessage().replaceFirst("^sync: ", ""));
@@ -86,7 +87,8 @@ public record SyncSpec(String strategy, int localSteps, String outer, double out
     String comp = newCompression != null ? newCompression : (local ? compression : "none");
     double lr = strategy.equals(s) ? outerLr : (local ? 0.7 : 1);
     double mu = strategy.equals(s) ? outerMomentum : (local ? 0.9 : 0);
-    return new SyncSpec(s, h, local ? outer : "average", lr, mu, innerState, comp);
+    String inner = strategy.equals(s) ? innerState : (local ? "partition" : "reset");
+    return new SyncSpec(s, h, local ? outer : "average", lr, mu, inner, comp);
   }
 
   public boolean compressed() {

@@ -56,6 +56,27 @@ class BinaryGemmTest {
   }
 
   @Test
+  void vectorSignPackingEqualsThePortableTwinIncludingSignedZeroAndNaN() {
+    SplittableRandom rng = new SplittableRandom(3);
+    float[] special = {0f, -0f, Float.NaN, Float.MIN_VALUE, -Float.MIN_VALUE, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
+    for (int round = 0; round < 20; round++) {
+      float[] x = new float[64 * 3];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = rng.nextInt(4) == 0 ? special[rng.nextInt(special.length)] : (float) rng.nextGaussian();
+      }
+      for (int w = 0; w < 3; w++) {
+        long scalar = BitPacking.packWordScalar(x, w * 64, 64);
+        for (int b = 0; b < 64; b++) {
+          assertEquals(x[w * 64 + b] >= 0f, (scalar >>> b & 1L) != 0, "bit " + b);
+        }
+        if (VectorSignPack.available()) {
+          assertEquals(scalar, VectorSignPack.packWord(x, w * 64), "word " + w);
+        }
+      }
+    }
+  }
+
+  @Test
   void packedDotEqualsFloatDotForEveryLengthUpTo4096() {
     SplittableRandom rng = new SplittableRandom(2);
     for (int n = 1; n <= 4096; n += (n < 200 ? 1 : 37)) {

@@ -2,6 +2,7 @@ package org.bnnspark.spark;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -130,6 +131,21 @@ class StandaloneClusterIT {
           "the cluster's model must equal the local run's, byte for byte");
       assertEquals(local.lastLine(), cluster.lastLine());
 
+      // local steps with compressed exchange: the per-partition residuals and inner optimizer states
+      // live in OUTPUT/sync, written by the executors; still the local run's bytes
+      String[] compressed = {"--sync", "local", "--local-steps", "3", "--compression", "sign_ef"};
+      JobRunner.Result clusterLocal = JobRunner.train(concat(new String[] {"--data", data.toString(), "--config", config.toString(),
+          "--partitions", "2", "--master", url, "--output", tmp.resolve("cluster-local").toString(), "--quiet"}, compressed));
+      assertEquals(0, clusterLocal.exitCode(), clusterLocal.stdout() + clusterLocal.stderr() + executorLogs());
+      assertTrue(clusterLocal.stdout().contains("sync local H=3"), clusterLocal.stdout());
+      JobRunner.Result localLocal = JobRunner.train(concat(new String[] {"--data", data.toString(), "--config", config.toString(),
+          "--partitions", "2", "--master", "local[2]", "--output", tmp.resolve("local-local").toString(), "--quiet"}, compressed));
+      assertEquals(0, localLocal.exitCode(), localLocal.stderr());
+      assertArrayEquals(Files.readAllBytes(tmp.resolve("local-local/model.bnn")),
+          Files.readAllBytes(tmp.resolve("cluster-local/model.bnn")), "local steps + sign_ef: the cluster's model must equal the local run's");
+      assertFalse(java.util.Arrays.equals(Files.readAllBytes(tmp.resolve("local/model.bnn")),
+          Files.readAllBytes(tmp.resolve("local-local/model.bnn"))), "another strategy trains another model");
+
       // an executor JVM killed mid-training: Spark retries its tasks (and recomputes its cached
       // blocks) elsewhere, the worker starts a new executor, and the model is still the same
       Path slow = tmp.resolve("slow.json");
@@ -152,6 +168,25 @@ class StandaloneClusterIT {
       assertArrayEquals(Files.readAllBytes(tmp.resolve("ref/model.bnn")), Files.readAllBytes(tmp.resolve("killed-executor/model.bnn")),
           "a run that lost an executor must end with the fault-free model");
       assertTrue(read(log).contains("test_accuracy="), read(log));
+
+      // the same with local steps and compressed exchange: a retried task re-reads its round's
+      // residual and inner state from OUTPUT/sync and writes the same next ones
+      String[] localArgs = concat(args, "local[2]", "--output", tmp.resolve("ref-local").toString(), "--sync", "local", "--local-steps", "4",
+          "--compression", "sign_ef");
+      JobRunner.Result referenceLocal = JobRunner.run(java.util.Map.of(), localArgs);
+      assertEquals(0, referenceLocal.exitCode(), referenceLocal.stderr());
+      Path logLocal = tmp.resolve("killed-executor-local.log");
+      Process jobLocal = JobRunner.start(logLocal, concat(args, url, "--output", tmp.resolve("killed-executor-local").toString(), "--sync",
+          "local", "--local-steps", "4", "--compression", "sign_ef"));
+      JobRunner.await("training to start", () -> read(logLocal).contains("steps/epoch"), jobLocal);
+      Thread.sleep(3000);
+      started.get(2).descendants()
+          .filter(h -> h.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend")).findFirst()
+          .orElseThrow(() -> new AssertionError("worker 2 runs no executor")).destroyForcibly();
+      assertTrue(jobLocal.waitFor(5, java.util.concurrent.TimeUnit.MINUTES), "training did not finish after the executor loss");
+      assertEquals(0, jobLocal.exitValue(), read(logLocal) + executorLogs());
+      assertArrayEquals(Files.readAllBytes(tmp.resolve("ref-local/model.bnn")),
+          Files.readAllBytes(tmp.resolve("killed-executor-local/model.bnn")), "local + sign_ef: the executor loss must change no byte");
       // the worker really lost its executor and launched a replacement for the same application
       try (var apps = Files.list(tmp.resolve("work1"))) {
         long maxExecutors = 0;

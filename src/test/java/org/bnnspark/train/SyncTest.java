@@ -55,7 +55,7 @@ class SyncTest {
     assertEquals(SyncSpec.EVERY_STEP, config(TrainingTest.BNN).training().sync(), "no sync section: every_step");
     SyncSpec local = withSync("{\"strategy\": \"local\"}").training().sync();
     assertEquals(16, local.localSteps());
-    assertEquals("reset", local.innerState());
+    assertEquals("partition", local.innerState(), "local keeps each partition's inner optimizer state by default");
     // overrides from the command line / Params keep what they do not name
     SyncSpec over = local.with(null, 5, "sign_ef");
     assertEquals(5, over.localSteps());
@@ -147,11 +147,11 @@ class SyncTest {
     RowBlock all = SyntheticData.prototypes(2500, 32, 4, 0.15, 5);
     RowBlock train = SyntheticData.slice(all, 0, 2000);
     RowBlock test = SyntheticData.slice(all, 2000, 2500);
-    for (String sync : List.of("{\"strategy\": \"local\", \"local_steps\": 4}",
+    for (String sync : List.of("{\"strategy\": \"local\", \"local_steps\": 4, \"inner_state\": \"reset\"}",
         "{\"strategy\": \"local\", \"local_steps\": 8, \"outer\": \"nesterov\"}",
         "{\"strategy\": \"local\", \"local_steps\": 4, \"inner_state\": \"averaged\"}",
-        "{\"strategy\": \"local\", \"local_steps\": 4, \"compression\": \"sign_ef\"}",
-        "{\"strategy\": \"local\", \"local_steps\": 4, \"compression\": \"sign_ef\", \"inner_state\": \"partition\"}")) {
+        "{\"strategy\": \"local\", \"local_steps\": 4, \"compression\": \"sign_ef\", \"inner_state\": \"reset\"}",
+        "{\"strategy\": \"local\", \"local_steps\": 4, \"compression\": \"sign_ef\"}")) {
       ModelConfig cfg = withSync(sync);
       cfg = cfg.withTraining(cfg.training().withEpochs(8));
       List<EpochMetrics> m = new ArrayList<>();
@@ -176,7 +176,7 @@ class SyncTest {
     RowBlock data = SyntheticData.prototypes(900, 32, 4, 0.3, 12);
     for (String sync : List.of("{\"strategy\": \"every_step\"}",
         "{\"strategy\": \"local\", \"local_steps\": 5, \"outer\": \"nesterov\", \"inner_state\": \"averaged\"}",
-        "{\"strategy\": \"local\", \"local_steps\": 3, \"compression\": \"sign_ef\", \"outer\": \"nesterov\"}",
+        "{\"strategy\": \"local\", \"local_steps\": 3, \"compression\": \"sign_ef\", \"outer\": \"nesterov\", \"inner_state\": \"reset\"}",
         "{\"strategy\": \"local\", \"local_steps\": 4, \"inner_state\": \"partition\"}")) {
       ModelConfig cfg = withSync(sync);
       TrainingState straight = new TrainingState(cfg);

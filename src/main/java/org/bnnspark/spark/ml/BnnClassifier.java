@@ -40,6 +40,9 @@ public final class BnnClassifier extends Estimator<BnnClassificationModel>
   private final IntParam batchSize;
   private final LongParam seed;
   private final IntParam numPartitions;
+  private final Param<String> sync;
+  private final IntParam localSteps;
+  private final Param<String> syncDir;
 
   public BnnClassifier() {
     this(Identifiable$.MODULE$.randomUID("bnn"));
@@ -55,6 +58,12 @@ public final class BnnClassifier extends Estimator<BnnClassificationModel>
     seed = new LongParam(this, "seed", "random seed (default: the configuration's)");
     numPartitions = new IntParam(this, "numPartitions", "training partitions (default: Spark's default parallelism)",
         ParamValidators.gt(0));
+    sync = new Param<>(this, "sync", "how partitions synchronize: every_step or local (default: the configuration's)",
+        ParamValidators.inArray(org.bnnspark.train.SyncSpec.STRATEGIES.toArray(new String[0])));
+    localSteps = new IntParam(this, "localSteps", "inner steps per Spark job under sync local (default: the configuration's, or 16)",
+        ParamValidators.gt(0));
+    syncDir = new Param<>(this, "syncDir", "directory every executor reaches for per-partition synchronization state under "
+        + "sync local (default: the SparkContext's checkpoint directory; a temporary directory on a local master)");
     setDefault(featuresCol, "features");
     setDefault(labelCol, "label");
   }
@@ -115,6 +124,30 @@ public final class BnnClassifier extends Estimator<BnnClassificationModel>
     return (BnnClassifier) set(numPartitions, n);
   }
 
+  public Param<String> sync() {
+    return sync;
+  }
+
+  public IntParam localSteps() {
+    return localSteps;
+  }
+
+  public Param<String> syncDir() {
+    return syncDir;
+  }
+
+  public BnnClassifier setSync(String strategy) {
+    return (BnnClassifier) set(sync, strategy);
+  }
+
+  public BnnClassifier setLocalSteps(int h) {
+    return (BnnClassifier) set(localSteps, h);
+  }
+
+  public BnnClassifier setSyncDir(String dir) {
+    return (BnnClassifier) set(syncDir, dir);
+  }
+
   @Override
   public String uid() {
     return uid;
@@ -145,6 +178,9 @@ public final class BnnClassifier extends Estimator<BnnClassificationModel>
     if (isDefined(seed)) {
       t = t.withSeed((Long) $(seed));
     }
+    if (isDefined(sync) || isDefined(localSteps)) {
+      t = t.withSync(t.sync().with(isDefined(sync) ? $(sync) : null, isDefined(localSteps) ? (Integer) $(localSteps) : null, null));
+    }
     cfg = cfg.withTraining(t);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
     int partitions = isDefined(numPartitions) ? (Integer) $(numPartitions) : jsc.defaultParallelism();
@@ -152,7 +188,11 @@ public final class BnnClassifier extends Estimator<BnnClassificationModel>
         new TabularData.Options(0, false, $(labelCol), $(featuresCol)));
     try {
       TrainingState state = new TrainingState(cfg);
-      new DistributedTrainer(jsc, rows, null, 0).train(state, m -> { }, s -> { }, null);
+      DistributedTrainer trainer = new DistributedTrainer(jsc, rows, null, 0);
+      if (isDefined(syncDir)) {
+        trainer.withPartitionStateDirectory($(syncDir) + "/" + uid + "-" + System.nanoTime());
+      }
+      trainer.train(state, m -> { }, s -> { }, null);
       return new BnnClassificationModel(uid, DistributedTrainer.packedModel(state)).setFeaturesCol($(featuresCol)).setParent(this);
     } finally {
       rows.unpersist(false);
