@@ -49,6 +49,46 @@ public final class BitPacking {
     }
   }
 
+  /**
+   * Packs {@code cols} values at {@code x[xOff]} that are each {@code +c}, {@code −c} or 0 (c > 0):
+   * the +c mask into {@code plus[outOff…]}, the −c mask into {@code minus[minusOff + outOff…]}
+   * (both may be one array), padding bits zero. Returns false as soon as a value is anything else
+   * (the masks are then unspecified).
+   */
+  public static boolean packTernary(float[] x, int xOff, int cols, float c, long[] plus, long[] minus, int outOff, int minusOff) {
+    int full = cols >>> 6;
+    int w = 0;
+    if (VECTOR) {
+      for (; w < full; w++) {
+        if (!VectorSignPack.packTernaryWord(x, xOff + (w << 6), c, plus, minus, outOff + w, minusOff + outOff + w)) {
+          return false;
+        }
+      }
+    }
+    for (; w < words(cols); w++) {
+      if (!packTernaryScalar(x, xOff + (w << 6), Math.min(64, cols - (w << 6)), c, plus, minus, outOff + w, minusOff + outOff + w)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The portable twin of {@link VectorSignPack#packTernaryWord}, for up to 64 values (masks at {@code plus[at]}, {@code minus[minusAt]}). */
+  static boolean packTernaryScalar(float[] x, int from, int count, float c, long[] plus, long[] minus, int at, int minusAt) {
+    long p = 0L;
+    long q = 0L;
+    boolean ok = true;
+    for (int b = 0; b < count; b++) {
+      float v = x[from + b];
+      ok &= v == c | v == -c | v == 0f;
+      p |= (v == c ? 1L : 0L) << b;
+      q |= (v == -c ? 1L : 0L) << b;
+    }
+    plus[at] = p;
+    minus[minusAt] = q;
+    return ok;
+  }
+
   /** The name of the packing kernel in use (for benchmark lines). */
   public static String packerName() {
     return VECTOR ? "VectorSignPack" : "ScalarSignPack";

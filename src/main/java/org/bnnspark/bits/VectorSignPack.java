@@ -16,8 +16,36 @@ final class VectorSignPack {
 
   private VectorSignPack() {}
 
+  /**
+   * JDK 19+ (as for the binary GEMM's vector kernel), read from the runtime version rather than from
+   * that kernel: touching its class here would initialize it in the middle of {@link BinaryGemm}'s
+   * own initialization and make the selector fall back to the scalar kernel.
+   */
   static boolean available() {
-    return 64 % S.length() == 0 && VectorBinaryGemm2x2.available();
+    return 64 % S.length() == 0 && S.length() >= 4 && Runtime.version().feature() >= 19;
+  }
+
+  /**
+   * Masks of 64 values that must each be {@code +c}, {@code −c} or 0: {@code plus[at] = [x = +c]},
+   * {@code minus[minusAt] = [x = −c]}; false when one is anything else. Portable twin:
+   * {@link BitPacking#packTernaryScalar}.
+   */
+  static boolean packTernaryWord(float[] x, int from, float c, long[] plus, long[] minus, int at, int minusAt) {
+    long p = 0L;
+    long q = 0L;
+    long bad = 0L;
+    for (int l = 0; l < 64; l += S.length()) {
+      FloatVector v = FloatVector.fromArray(S, x, from + l);
+      var pos = v.compare(VectorOperators.EQ, c);
+      var neg = v.compare(VectorOperators.EQ, -c);
+      var zero = v.compare(VectorOperators.EQ, 0f);
+      p |= pos.toLong() << l;
+      q |= neg.toLong() << l;
+      bad |= pos.or(neg).or(zero).not().toLong() << l;
+    }
+    plus[at] = p;
+    minus[minusAt] = q;
+    return bad == 0L;
   }
 
   static long packWord(float[] x, int from) {

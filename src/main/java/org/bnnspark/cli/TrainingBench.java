@@ -49,6 +49,7 @@ public final class TrainingBench {
       new Args.Option("--skip-mllib", null, "leave MLlib out"),
       new Args.Option("--strategies", "LIST", "comma-separated: every_step, local:H with optional :reset or :averaged (inner state; default partition), "
           + ":nesterov, :sign_ef (default every_step,local:16,local:32,local:64,local:32:reset,local:32:averaged,local:32:sign_ef)"),
+      new Args.Option("--bandwidth", "MB/s", "network bandwidth the scale model assumes per link (default 1250: 10 GbE)"),
       new Args.Option("--single-thread-epochs", "N", "epochs of the single-process engine on one thread (default 1; 0 skips it)"),
       new Args.Option("--help", null, "this help"),
   };
@@ -88,7 +89,10 @@ public final class TrainingBench {
         System.out.printf(Locale.ROOT, "single-process engine, one thread, no Spark (every_step, batch %d): %.0f examples/s%n",
             cfg.training().batchSize(), single);
       }
+      double jobMs = emptyJobMillis(jsc, partitions);
+      System.out.printf(Locale.ROOT, "spark per-job overhead: %.1f ms (a job of %d empty tasks, mean of 50)%n", jobMs, partitions);
       List<String> summaries = new ArrayList<>();
+      List<SyncSpec> models = new ArrayList<>();
       String list = a.get("--strategies", "every_step,local:16,local:32,local:64,local:32:reset,local:32:averaged,local:32:sign_ef");
       double ourSeconds = 0;
       double ourAcc = Double.NaN;
@@ -117,6 +121,7 @@ public final class TrainingBench {
             sync.localSteps(), rate, 1 - compute / seconds, bytes, acc, rate / single);
         System.out.println(line);
         summaries.add(line);
+        models.add(sync);
         if (Double.isNaN(ourAcc)) {
           ourSeconds = seconds;
           ourAcc = acc;
@@ -157,10 +162,37 @@ public final class TrainingBench {
       System.out.printf(Locale.ROOT, "ours_seconds=%.1f ours_wall=%.1f ours_accuracy=%.4f mllib_seconds=%.1f mllib_accuracy=%.4f%n",
           ourSeconds, ourWall, ourAcc, mlSeconds, mlAcc);
       System.out.printf(Locale.ROOT, "java %d, cpu %s, master %s%n", Runtime.version().feature(), org.bnnspark.bits.Cpu.model(), jsc.master());
+      if (!Double.isNaN(single)) {
+        org.bnnspark.nn.Network net = new org.bnnspark.nn.Network(cfg.network());
+        // measured here: t from the single-thread engine, j0 from the empty jobs; assumed: 0.25 ms per
+        // task launched, the given network bandwidth, 1 GB/s to the store's disk, 1 ns per parameter
+        // for the driver's update and 0.5 ns per parameter and message to decode signs
+        ScaleModel model = new ScaleModel(1 / single, Math.max(1, cfg.training().batchSize() / partitions), net.paramCount(),
+            net.stateCount(), net.tensorBounds().length - 1, jobMs / 1e3, 2.5e-4,
+            Double.parseDouble(a.get("--bandwidth", "1250")) * 1e6, 1e9, 1e-9, 5e-10);
+        System.out.println("scale model (docs/results.md), measured t=" + String.format(Locale.ROOT, "%.3g", 1 / single)
+            + " s/example, j0=" + String.format(Locale.ROOT, "%.1f", jobMs) + " ms:");
+        for (SyncSpec sync : models) {
+          System.out.print(model.table(sync, partitions, 8, 64, 512));
+        }
+      }
       summaries.forEach(System.out::println);
     } finally {
       spark.stop();
     }
+  }
+
+  /** Milliseconds of a Spark job whose tasks do nothing: the scheduling cost every round pays. */
+  static double emptyJobMillis(JavaSparkContext jsc, int partitions) {
+    JavaRDD<Integer> empty = jsc.parallelize(java.util.Collections.nCopies(partitions, 0), partitions);
+    for (int i = 0; i < 20; i++) {
+      empty.foreachPartition(it -> { });
+    }
+    long t0 = System.nanoTime();
+    for (int i = 0; i < 50; i++) {
+      empty.foreachPartition(it -> { });
+    }
+    return (System.nanoTime() - t0) / 1e6 / 50;
   }
 
   /** {@code every_step}, {@code local:16}, {@code local:16:averaged:nesterov}, {@code local:16:sign_ef}. */

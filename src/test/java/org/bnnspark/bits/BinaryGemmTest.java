@@ -74,6 +74,31 @@ class BinaryGemmTest {
         }
       }
     }
+    // ternary masks: {−c, 0, +c} accepted, anything else refused, vector == scalar
+    for (int round = 0; round < 20; round++) {
+      float c = round % 2 == 0 ? 1f : 1.25f;
+      float[] x = new float[64];
+      for (int i = 0; i < 64; i++) {
+        x[i] = new float[] {c, -c, 0f, -0f}[rng.nextInt(4)];
+      }
+      if (round % 5 == 4) {
+        x[rng.nextInt(64)] = round % 10 == 4 ? Float.NaN : c / 2;
+      }
+      long[] s = new long[2];
+      boolean okScalar = BitPacking.packTernaryScalar(x, 0, 64, c, s, s, 0, 1);
+      assertEquals(round % 5 != 4, okScalar, "round " + round);
+      for (int b = 0; okScalar && b < 64; b++) {
+        assertEquals(x[b] == c, (s[0] >>> b & 1L) != 0, "plus bit " + b);
+        assertEquals(x[b] == -c, (s[1] >>> b & 1L) != 0, "minus bit " + b);
+      }
+      if (VectorSignPack.available()) {
+        long[] v = new long[2];
+        assertEquals(okScalar, VectorSignPack.packTernaryWord(x, 0, c, v, v, 0, 1), "round " + round);
+        if (okScalar) {
+          assertArrayEquals(s, v, "round " + round);
+        }
+      }
+    }
   }
 
   @Test

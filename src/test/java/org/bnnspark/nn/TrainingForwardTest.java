@@ -128,6 +128,42 @@ class TrainingForwardTest {
   }
 
   @Test
+  void firstLayerOnEightBitLevelsGivesTheFloatProductsBitsThroughBitPlanes() {
+    SplittableRandom rng = new SplittableRandom(4);
+    boolean planes = org.bnnspark.bits.BinaryGemm.best() != org.bnnspark.bits.BinaryGemm.portable();
+    for (int in : new int[] {1, 63, 64, 65, 130, 784}) {
+      int n = 1 + rng.nextInt(9);
+      int out = 1 + rng.nextInt(40);
+      BinaryDense layer = new BinaryDense(in, out, false, Quantizer.byName("ste_sign"));
+      layer.place(0, 0, 0);
+      float[] params = new float[layer.paramCount()];
+      for (int i = 0; i < params.length; i++) {
+        params[i] = (float) (rng.nextDouble() * 2 - 1);
+      }
+      float[] x = new float[n * in];
+      for (int i = 0; i < x.length; i++) {
+        // pixels: mostly level 0, some 255, the rest anywhere
+        int t = rng.nextInt(4);
+        x[i] = NetworkSpec.levelValue(t == 0 ? 0 : t == 1 ? 255 : rng.nextInt(256));
+      }
+      float[] y = new float[n * out];
+      layer.forward(Context.inference(params, new float[0]), x, y, n);
+      assertArrayEquals(reference(x, layer.inferenceWeights(params), n, in, out), y, "in=" + in + " n=" + n);
+      // a single level is also of one magnitude (taken as ±c), so only wider rows tell the paths apart
+      if (in > 1) {
+        assertEquals(planes, layer.lastProductWasBinary(), "levels take the bit planes where the vector binary kernel runs");
+      }
+      // off the grid: the float product
+      x[0] = 0.123f;
+      layer.forward(Context.inference(params, new float[0]), x, y, n);
+      assertArrayEquals(reference(x, layer.inferenceWeights(params), n, in, out), y, "off the grid, in=" + in);
+      if (in > 1) {
+        assertEquals(false, layer.lastProductWasBinary(), "a value off the level grid takes the float product");
+      }
+    }
+  }
+
+  @Test
   void ternaryPackingRefusesAnythingButZeroAndOneMagnitude() {
     long[] out = new long[4];
     assertEquals(BinaryDense.SIGNS, BinaryDense.packTernary(new float[] {1f, -1f, 1f}, 1, 3, out, 2));
