@@ -15,7 +15,7 @@ import org.bnnspark.train.StepSums;
  * element by element into a small buffer, which at a few MB per step was a large share of the
  * step's time.
  */
-final class BulkArraySerializers {
+public final class BulkArraySerializers {
   private BulkArraySerializers() {}
 
   static void writeFloats(Output out, float[] a) {
@@ -43,7 +43,8 @@ final class BulkArraySerializers {
     ByteBuffer.wrap(in.readBytes(into.length * 8)).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(into);
   }
 
-  static final class Snapshot extends Serializer<ParamsSnapshot> {
+  /** Parameters, state and inner state as three bulk float copies. */
+  public static final class Snapshot extends Serializer<ParamsSnapshot> {
     @Override
     public void write(Kryo kryo, Output out, ParamsSnapshot s) {
       writeFloats(out, s.params);
@@ -57,7 +58,8 @@ final class BulkArraySerializers {
     }
   }
 
-  static final class Sums extends Serializer<StepSums> {
+  /** A round's sums: bulk long copies, then the sign messages. */
+  public static final class Sums extends Serializer<StepSums> {
     @Override
     public void write(Kryo kryo, Output out, StepSums s) {
       out.writeInt(s.paramCount());
@@ -105,7 +107,7 @@ final class BulkArraySerializers {
   }
 
   /** A packed model travels in its own file format (one bulk copy; the format is versioned and checked). */
-  static final class Packed extends Serializer<org.bnnspark.inference.PackedModel> {
+  public static final class Packed extends Serializer<org.bnnspark.inference.PackedModel> {
     @Override
     public void write(Kryo kryo, Output out, org.bnnspark.inference.PackedModel m) {
       byte[] bytes = org.bnnspark.inference.PackedModelFile.toBytes(m);
@@ -124,7 +126,7 @@ final class BulkArraySerializers {
   }
 
   /** A scoring model: the packed model's file bytes, or the configuration text and the float arrays. */
-  static final class Scoring extends Serializer<ScoringModel> {
+  public static final class Scoring extends Serializer<ScoringModel> {
     private final Packed packed = new Packed();
 
     @Override

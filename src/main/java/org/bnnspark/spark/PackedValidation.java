@@ -56,11 +56,11 @@ public final class PackedValidation {
    */
   public static Stats run(JavaSparkContext jsc, JavaRDD<RowBlock> blocks, PackedModel model, NetworkSpec spec,
       ParamsSnapshot graph) {
-    Broadcast<PackedModel> bm = jsc.broadcast(model);
+    Broadcast<ScoringModel> bm = jsc.broadcast(ScoringModel.packed(model));
     Broadcast<ParamsSnapshot> bg = graph == null ? null : jsc.broadcast(graph);
     try {
       return blocks.mapPartitions(it -> {
-        PackedScorer scorer = ExecutorCache.scorer(bm.value());
+        PackedScorer scorer = ExecutorCache.scorer(bm.value().packedModel());
         Network net = bg == null ? null : ExecutorCache.forSpec(spec).inference;
         List<RowBlock> list = TrainingData.toList(it);
         return Collections.singletonList(score(list, scorer, net, bg == null ? null : bg.value())).iterator();

@@ -5,7 +5,8 @@ package org.bnnspark.train;
  * the network's input scale. The unit of cached training data: Spark keeps one list of these per
  * partition.
  */
-public final class RowBlock {
+public final class RowBlock implements java.io.Serializable {
+  private static final long serialVersionUID = 1L;
   public final int rows;
   public final int features;
   public final float[] x;

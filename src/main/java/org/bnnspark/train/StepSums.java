@@ -38,7 +38,37 @@ public final class StepSums implements Serializable {
    * One partition's delta as signs and one scale per tensor (EF-SignSGD): value i of tensor t is
    * {@code ±scales[t]}, {@code +} where bit i of {@code signs} is set; {@code count} examples weight it.
    */
-  public record SignMessage(int partition, long count, long[] signs, float[] scales) implements Serializable {}
+  public static final class SignMessage implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private final int partition;
+    private final long count;
+    private final long[] signs;
+    private final float[] scales;
+
+    /** A class rather than a record: Kryo's field serializer (no registrator) cannot build records on JDK 25. */
+    public SignMessage(int partition, long count, long[] signs, float[] scales) {
+      this.partition = partition;
+      this.count = count;
+      this.signs = signs;
+      this.scales = scales;
+    }
+
+    public int partition() {
+      return partition;
+    }
+
+    public long count() {
+      return count;
+    }
+
+    public long[] signs() {
+      return signs;
+    }
+
+    public float[] scales() {
+      return scales;
+    }
+  }
 
   public StepSums(int paramCount, int stateCount) {
     this.paramCount = paramCount;
