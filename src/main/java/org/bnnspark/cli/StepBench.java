@@ -67,14 +67,13 @@ public final class StepBench {
     float[] params = net.initParams(cfg.training().seed());
     float[] state = net.initState();
     Optimizer opt = cfg.training().newOptimizer(net);
-    float[] mean = new float[params.length];
     int steps = 20;
     // warm-up for the measuring time, then chunks of half a second; the median chunk (by rate) is
     // reported, as a shared machine's neighbours slow some chunks down
-    runChunk(step, net, params, state, opt, mean, data, steps, seconds);
+    runChunk(step, net, params, state, opt, data, steps, seconds);
     List<long[]> chunks = new ArrayList<>();
     for (double left = seconds; left > 0; left -= 0.5) {
-      chunks.add(runChunk(step, net, params, state, opt, mean, data, steps, Math.min(0.5, left)));
+      chunks.add(runChunk(step, net, params, state, opt, data, steps, Math.min(0.5, left)));
     }
     chunks.sort(java.util.Comparator.comparingDouble(c -> (double) c[3] / c[4]));
     long[] times = chunks.get(chunks.size() / 2);
@@ -94,7 +93,7 @@ public final class StepBench {
   }
 
   /** Steps for {@code seconds}: nanoseconds of forward, backward, optimizer, total, and the examples. */
-  private static long[] runChunk(PartitionStep step, Network net, float[] params, float[] state, Optimizer opt, float[] mean,
+  private static long[] runChunk(PartitionStep step, Network net, float[] params, float[] state, Optimizer opt,
       RowBlock data, int steps, double seconds) {
     long[] times = new long[5];
     long end = System.nanoTime() + (long) (seconds * 1e9);

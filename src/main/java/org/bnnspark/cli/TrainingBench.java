@@ -230,10 +230,22 @@ public final class TrainingBench {
 
   /** Examples/s of the single-process engine on this thread: every_step, one partition, the whole training set. */
   static double singleThread(ModelConfig cfg, JavaRDD<RowBlock> train, int epochs) {
-    List<RowBlock> rows = new ArrayList<>();
+    List<RowBlock> blocks = new ArrayList<>();
     for (List<RowBlock> p : train.glom().collect()) {
-      rows.addAll(p);
+      blocks.addAll(p);
     }
+    // one block: a partition's blocks are equal but for its last, which the batch gathering relies on
+    int features = blocks.get(0).features;
+    int n = (int) RowBlock.rows(blocks);
+    float[] x = new float[n * features];
+    int[] y = new int[n];
+    int at = 0;
+    for (RowBlock b : blocks) {
+      System.arraycopy(b.x, 0, x, at * features, b.rows * features);
+      System.arraycopy(b.labels, 0, y, at, b.rows);
+      at += b.rows;
+    }
+    List<RowBlock> rows = List.of(new RowBlock(n, features, x, y));
     ModelConfig one = cfg.withTraining(cfg.training().withEpochs(epochs).withSync(SyncSpec.EVERY_STEP));
     TrainingState s = new TrainingState(one);
     List<EpochMetrics> metrics = new ArrayList<>();

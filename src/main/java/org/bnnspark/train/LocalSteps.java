@@ -60,10 +60,11 @@ import org.bnnspark.nn.Network;
  */
 public final class LocalSteps implements SyncStrategy {
   private final SyncSpec spec;
-  private final float[] momentum;
-  private final int[] tensors;
-
   private final Network network;
+  /** Parameter tensors (one scale each under compression). */
+  private final int[] tensors;
+  /** The outer Nesterov momentum (empty for plain averaging): the strategy's driver state. */
+  private final float[] momentum;
 
   LocalSteps(SyncSpec spec, Network network) {
     this.spec = spec;
