@@ -26,6 +26,12 @@ final class TrafficListener extends SparkListener {
     }
   }
 
+  /** The set holds only running stages: a long session (a notebook, the ML API) fits many models. */
+  @Override
+  public void onStageCompleted(org.apache.spark.scheduler.SparkListenerStageCompleted stage) {
+    stages.remove(stage.stageInfo().stageId());
+  }
+
   @Override
   public void onTaskEnd(SparkListenerTaskEnd task) {
     if (task.taskMetrics() != null && stages.contains(task.stageId())) {
