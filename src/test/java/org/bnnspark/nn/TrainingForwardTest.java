@@ -30,18 +30,29 @@ class TrainingForwardTest {
     return y;
   }
 
+  private static BinaryDense binaryLayer(int in, int out, boolean bias) {
+    BinaryDense layer = new BinaryDense(in, out, bias, Quantizer.byName("ste_sign"));
+    layer.place(0, 0, 0);
+    return layer;
+  }
+
+  /** Latent weights (and bias) uniform on (−1, 1). */
+  private static float[] latentWeights(Layer layer, SplittableRandom rng) {
+    float[] params = new float[layer.paramCount()];
+    for (int i = 0; i < params.length; i++) {
+      params[i] = (float) (rng.nextDouble() * 2 - 1);
+    }
+    return params;
+  }
+
   @Test
   void binaryLayerOnSignInputsGivesTheFloatProductsBits() {
     SplittableRandom rng = new SplittableRandom(1);
     for (int in : SIZES) {
       for (int n : new int[] {1, 5, 50}) {
         int out = 1 + rng.nextInt(40);
-        BinaryDense layer = new BinaryDense(in, out, true, Quantizer.byName("ste_sign"));
-        layer.place(0, 0, 0);
-        float[] params = new float[layer.paramCount()];
-        for (int i = 0; i < params.length; i++) {
-          params[i] = (float) (rng.nextDouble() * 2 - 1);
-        }
+        BinaryDense layer = binaryLayer(in, out, true);
+        float[] params = latentWeights(layer, rng);
         params[0] = -0f; // sign(−0) = +1, as everywhere
         float[] x = new float[n * in];
         for (int i = 0; i < x.length; i++) {
@@ -107,12 +118,8 @@ class TrainingForwardTest {
       for (int in : SIZES) {
         int n = 7;
         int out = 1 + rng.nextInt(30);
-        BinaryDense layer = new BinaryDense(in, out, false, Quantizer.byName("ste_sign"));
-        layer.place(0, 0, 0);
-        float[] params = new float[layer.paramCount()];
-        for (int i = 0; i < params.length; i++) {
-          params[i] = (float) (rng.nextDouble() * 2 - 1);
-        }
+        BinaryDense layer = binaryLayer(in, out, false);
+        float[] params = latentWeights(layer, rng);
         float[] x = new float[n * in];
         for (int i = 0; i < x.length; i++) {
           int t = rng.nextInt(5);
@@ -134,12 +141,8 @@ class TrainingForwardTest {
     for (int in : new int[] {1, 63, 64, 65, 130, 784}) {
       int n = 1 + rng.nextInt(9);
       int out = 1 + rng.nextInt(40);
-      BinaryDense layer = new BinaryDense(in, out, false, Quantizer.byName("ste_sign"));
-      layer.place(0, 0, 0);
-      float[] params = new float[layer.paramCount()];
-      for (int i = 0; i < params.length; i++) {
-        params[i] = (float) (rng.nextDouble() * 2 - 1);
-      }
+      BinaryDense layer = binaryLayer(in, out, false);
+      float[] params = latentWeights(layer, rng);
       float[] x = new float[n * in];
       for (int i = 0; i < x.length; i++) {
         // pixels: mostly level 0, some 255, the rest anywhere

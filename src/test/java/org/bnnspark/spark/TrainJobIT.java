@@ -156,10 +156,18 @@ class TrainJobIT {
     assertEquals(2, usage.exitCode());
     assertTrue(usage.stderr().contains("error: option --epochs: expected a positive integer, got 'zero'"), usage.stderr());
 
+    JobRunner.Result sync = JobRunner.train("--data", bad.toString(), "--sync", "every_step", "--compression", "sign_ef",
+        "--output", tmp.resolve("sync-out").toString());
+    assertEquals(2, sync.exitCode(), sync.stderr());
+    assertTrue(sync.stderr().contains("error: sync: local_steps, outer and compression belong to strategy \"local\""), sync.stderr());
+    JobRunner.Result steps = JobRunner.train("--data", bad.toString(), "--sync", "local", "--local-steps", "0", "--output", "x");
+    assertEquals(2, steps.exitCode());
+    assertTrue(steps.stderr().contains("error: option --local-steps: expected a positive integer, got '0'"), steps.stderr());
+
     JobRunner.Result help = JobRunner.train("--help");
     assertEquals(0, help.exitCode());
     for (String option : List.of("--data", "--format", "--test", "--config", "--epochs", "--batch-size", "--partitions",
-        "--seed", "--master", "--output", "--resume")) {
+        "--seed", "--master", "--output", "--resume", "--sync", "--local-steps", "--compression")) {
       assertTrue(help.stdout().contains(option), "--help must document " + option);
     }
   }
