@@ -49,6 +49,8 @@ public final class TrainingBench {
       new Args.Option("--skip-mllib", null, "leave MLlib out"),
       new Args.Option("--strategies", "LIST", "comma-separated: every_step, local:H with optional :reset or :averaged (inner state; default partition), "
           + ":nesterov, :sign_ef (default every_step,local:16,local:32,local:64,local:32:reset,local:32:averaged,local:32:sign_ef)"),
+      new Args.Option("--sync-dir", "DIR", "where local strategies keep per-partition state (default: a temporary directory, "
+          + "which serves a cluster only when all its workers share this machine's file system)"),
       new Args.Option("--bandwidth", "MB/s", "network bandwidth the scale model assumes per link (default 1250: 10 GbE)"),
       new Args.Option("--single-thread-epochs", "N", "epochs of the single-process engine on one thread (default 1; 0 skips it)"),
       new Args.Option("--help", null, "this help"),
@@ -100,7 +102,8 @@ public final class TrainingBench {
       for (String token : list.split(",")) {
         SyncSpec sync = strategy(token.trim());
         ModelConfig run = cfg.withTraining(cfg.training().withSync(sync));
-        DistributedTrainer trainer = new DistributedTrainer(jsc, train, test, 0);
+        DistributedTrainer trainer = new DistributedTrainer(jsc, train, test, 0).withPartitionStateDirectory(
+            a.get("--sync-dir", java.nio.file.Files.createTempDirectory("bnn-bench-sync").toUri().toString()) + "/" + summaries.size());
         TrainingState state = new TrainingState(run);
         List<EpochMetrics> metrics = new ArrayList<>();
         trainer.train(state, m -> {
