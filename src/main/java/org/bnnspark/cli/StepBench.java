@@ -48,8 +48,9 @@ public final class StepBench {
       return;
     }
     String cpu = org.bnnspark.bits.Cpu.model();
-    System.out.printf(Locale.ROOT, "cpu %s (%s); java %s; float kernel %s, binary kernel %s%n", cpu,
-        org.bnnspark.bits.Cpu.vectorFlags(), Runtime.version(), FloatGemm.best().name(), org.bnnspark.bits.BinaryGemm.best().name());
+    System.out.printf(Locale.ROOT, "cpu %s (%s); java %s; float kernel %s, binary kernel %s, sign packing %s%n", cpu,
+        org.bnnspark.bits.Cpu.vectorFlags(), Runtime.version(), FloatGemm.best().name(), org.bnnspark.bits.BinaryGemm.best().name(),
+        org.bnnspark.bits.BitPacking.packerName());
     double seconds = Double.parseDouble(a.get("--seconds", "5"));
     List<String> lines = new ArrayList<>();
     for (String file : a.get("--config", "conf/mnist-quickstart.json,conf/mnist-full.json,conf/mnist-conv.json").split(",")) {

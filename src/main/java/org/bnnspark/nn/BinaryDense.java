@@ -230,13 +230,7 @@ public final class BinaryDense extends Dense {
       return lastBinary;
     }
     float c = magnitude(x, n * inSize);
-    if (packedWeights.length < outSize * words) {
-      packedWeights = new long[outSize * words];
-    }
-    org.bnnspark.bits.BitPacking.packRows(binarized, 0, outSize, inSize, packedWeights, 0);
-    if (counts.length < 2 * n * outSize) {
-      counts = new int[2 * n * outSize];
-    }
+    packWeights(n, words);
     XNOR.gemm(packedInput, 0, n, packedWeights, 0, outSize, words, inSize, counts, 0, outSize);
     if (kind == SIGNS) {
       for (int i = 0; i < n * outSize; i++) {
@@ -287,13 +281,7 @@ public final class BinaryDense extends Dense {
         }
       }
     }
-    if (packedWeights.length < outSize * words) {
-      packedWeights = new long[outSize * words];
-    }
-    org.bnnspark.bits.BitPacking.packRows(binarized, 0, outSize, inSize, packedWeights, 0);
-    if (counts.length < 2 * n * outSize) {
-      counts = new int[2 * n * outSize];
-    }
+    packWeights(n, words);
     int total = n * outSize;
     java.util.Arrays.fill(counts, 0, total, 0);
     for (int b = 0; b < 8; b++) {
@@ -306,6 +294,17 @@ public final class BinaryDense extends Dense {
       y[i] = counts[i] / 256f;
     }
     return true;
+  }
+
+  /** Packs this forward's binarized weights (rows = outputs) and sizes the count buffer for two products of n rows. */
+  private void packWeights(int n, int words) {
+    if (packedWeights.length < outSize * words) {
+      packedWeights = new long[outSize * words];
+    }
+    org.bnnspark.bits.BitPacking.packRows(binarized, 0, outSize, inSize, packedWeights, 0);
+    if (counts.length < 2 * n * outSize) {
+      counts = new int[2 * n * outSize];
+    }
   }
 
   static final int NOT_TERNARY = 0;
