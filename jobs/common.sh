@@ -27,18 +27,22 @@ bnn_pick_java() {
   echo "bnn-spark: using Java $BNN_JAVA_VERSION ($BNN_JAVA)" >&2
 }
 
-# Builds the application jar and lays out target/jars when missing or older than the sources.
+# Builds the jars when missing or older than the sources: target/bnn-spark-app.jar (the application
+# jar for spark-submit: ours + shaded dependencies), target/bnn-spark.jar (our classes only) and
+# target/jars (the whole runtime classpath, Spark included, for machines without a Spark install).
 bnn_build() {
-  local jar="$BNN_HOME/target/bnn-spark.jar"
-  if [[ ! -f "$jar" || ! -d "$BNN_HOME/target/jars" || ! -d "$BNN_HOME/target/lib" ]] \
-     || [[ -n "$(find "$BNN_HOME/src/main" "$BNN_HOME/pom.xml" -newer "$jar" -print -quit 2>/dev/null)" ]]; then
+  local jar="$BNN_HOME/target/bnn-spark.jar" app="$BNN_HOME/target/bnn-spark-app.jar"
+  if [[ ! -f "$jar" || ! -f "$app" || ! -d "$BNN_HOME/target/jars" ]] \
+     || [[ -n "$(find "$BNN_HOME/src/main" "$BNN_HOME/conf" "$BNN_HOME/pom.xml" -newer "$app" -print -quit 2>/dev/null)" ]]; then
     echo "bnn-spark: building (mvn package)..." >&2
     (cd "$BNN_HOME" && mvn -B -q -DskipTests package) >&2
   fi
   BNN_JAR="$jar"
+  BNN_APP_JAR="$app"
 }
 
-# The JVM flags Spark needs on JDK 17+ (Spark's own launcher adds them for executors).
+# The JVM flags Spark needs on JDK 17+, for the JVMs the scripts start themselves (benchmarks,
+# inspection, notebooks); spark-submit's launcher adds Spark's own list to the JVMs it starts.
 BNN_JVM_FLAGS=(
   -XX:+IgnoreUnrecognizedVMOptions --add-modules=jdk.incubator.vector
   --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
@@ -52,34 +56,103 @@ BNN_JVM_FLAGS=(
   --enable-native-access=ALL-UNNAMED -Dlog4j2.configurationFile="$BNN_HOME/conf/log4j2.properties"
 )
 
-# bnn_submit MAIN_CLASS [args...]: spark-submit semantics. Pulls --master (default local[*]) out of the
-# arguments; uses $SPARK_HOME/bin/spark-submit when SPARK_HOME is a Spark install, otherwise
-# org.apache.spark.deploy.SparkSubmit on the classpath the build laid out in target/jars.
+# spark-submit's own options: those taking a value, and flags. The wrappers hand them to spark-submit.
+BNN_SUBMIT_VALUE_OPTIONS=" --master --deploy-mode --conf -c --name --jars --packages --exclude-packages --repositories
+  --files --archives --properties-file --driver-memory --driver-java-options --driver-library-path --driver-class-path
+  --driver-cores --executor-memory --executor-cores --num-executors --total-executor-cores --queue --principal --keytab
+  --proxy-user "
+BNN_SUBMIT_FLAGS=" --supervise --verbose --load-spark-defaults "
+
+# The keys a Spark properties file sets (spark-defaults.conf syntax: key, then whitespace, = or :).
+bnn_property_keys() {
+  [[ -f "$1" ]] || return 0
+  sed -e 's/^[[:space:]]*//' "$1" | grep -v -e '^#' -e '^!' -e '^$' | sed -e 's/[[:space:]=:].*//' || true
+}
+bnn_property_value() {
+  local key="${2//./\\.}"
+  sed -e 's/^[[:space:]]*//' "$1" | grep -E "^$key([[:space:]=:]|$)" | tail -1 | sed -E "s/^$key[[:space:]]*[=:]?[[:space:]]*//"
+}
+
+# bnn_submit MAIN_CLASS [args...]: submits a job with spark-submit semantics. spark-submit's own
+# options among the arguments go to spark-submit, the rest to the job. Our conf/spark-defaults.conf
+# is merged under the site's: a key the site's properties file (--properties-file, else
+# $SPARK_CONF_DIR or $SPARK_HOME/conf/spark-defaults.conf) or a --conf sets keeps that value.
+# With a Spark install (SPARK_HOME) its bin/spark-submit runs; without one, jobs/spark-submit (Spark's
+# launcher on the jars the build laid out in target/jars: the same command bin/spark-submit builds).
+# The JDK is bnn_pick_java's either way (JAVA_HOME for spark-submit).
 bnn_submit() {
   local main="$1"; shift
-  local master="local[*]" args=() a
+  local submit=() job=() a name master="" props="" help=0
+  local -A user_conf=()
   while (($#)); do
     a="$1"; shift
-    case "$a" in
-      --master) (($#)) || { echo "error: option --master needs a value (URL)" >&2; exit 2; }; master="$1"; shift ;;
-      --master=*) master="${a#--master=}" ;;
-      *) args+=("$a") ;;
-    esac
+    name="${a%%=*}"
+    if [[ "$BNN_SUBMIT_FLAGS" == *" $a "* ]]; then
+      submit+=("$a")
+    elif [[ "$BNN_SUBMIT_VALUE_OPTIONS" == *" $name "* ]]; then
+      local value
+      if [[ "$a" == *=* ]]; then value="${a#*=}"; else
+        (($#)) || { echo "error: option $a needs a value" >&2; exit 2; }
+        value="$1"; shift
+      fi
+      case "$name" in
+        --master) master="$value" ;;
+        --properties-file) props="$value"; submit+=("$name" "$value") ;;
+        --conf|-c) user_conf["${value%%=*}"]="${value#*=}" ;;
+        --driver-memory) user_conf[spark.driver.memory]="$value" ;;
+        --driver-java-options) user_conf[spark.driver.extraJavaOptions]="$value" ;;
+        *) submit+=("$name" "$value") ;;
+      esac
+    else
+      [[ "$a" == "--help" ]] && help=1
+      job+=("$a")
+    fi
   done
-  for a in "${args[@]}"; do [[ "$a" == "--help" ]] && master="local[1]"; done
-  local driver_mem="${BNN_DRIVER_MEMORY:-6g}"
-  if [[ -n "${SPARK_HOME:-}" && -x "$SPARK_HOME/bin/spark-submit" ]]; then
-    bnn_build
-    local extra
-    extra=$(find "$BNN_HOME/target/lib" -name '*.jar' | sort | paste -sd, -)
-    exec "$SPARK_HOME/bin/spark-submit" --master "$master" --properties-file "$BNN_HOME/conf/spark-defaults.conf" \
-      ${extra:+--jars "$extra"} \
-      --driver-memory "$driver_mem" --driver-java-options "-Dlog4j2.configurationFile=$BNN_HOME/conf/log4j2.properties --add-modules=jdk.incubator.vector" \
-      --class "$main" "$BNN_JAR" "${args[@]}"
-  fi
   bnn_pick_java
   bnn_build
-  exec "$BNN_JAVA" -Xmx"$driver_mem" "${BNN_JVM_FLAGS[@]}" ${BNN_JAVA_OPTS:-} -cp "$BNN_JAR:$BNN_HOME/target/jars/*" \
-    org.apache.spark.deploy.SparkSubmit --master "$master" --properties-file "$BNN_HOME/conf/spark-defaults.conf" \
-    --class "$main" "$BNN_JAR" "${args[@]}"
+
+  # a Spark install's own spark-submit, else ours on the jars the build laid out (same launcher)
+  local spark_home="${SPARK_HOME:-}" launcher="$BNN_HOME/jobs/spark-submit"
+  if [[ -n "$spark_home" && -x "$spark_home/bin/spark-submit" ]]; then
+    launcher="$spark_home/bin/spark-submit"
+  else
+    spark_home="$BNN_HOME/target/spark-home"
+  fi
+  local site="$props"
+  if [[ -z "$site" ]]; then
+    local conf_dir="${SPARK_CONF_DIR:-$spark_home/conf}"
+    [[ -f "$conf_dir/spark-defaults.conf" ]] && site="$conf_dir/spark-defaults.conf"
+  fi
+  local -A site_keys=()
+  for a in $(bnn_property_keys "$site"); do site_keys["$a"]=1; done
+  if [[ -z "$master" ]]; then
+    if ((help)); then master="local[1]"; elif [[ -z "${site_keys[spark.master]:-}" && -z "${user_conf[spark.master]+x}" ]]; then master="local[*]"; fi
+  fi
+  [[ -n "$master" ]] && submit=(--master "$master" "${submit[@]}")
+  [[ -z "${user_conf[spark.driver.memory]+x}" && -z "${site_keys[spark.driver.memory]:-}" ]] && user_conf[spark.driver.memory]="${BNN_DRIVER_MEMORY:-6g}"
+  if [[ -n "${BNN_JAVA_OPTS:-}" ]]; then
+    user_conf[spark.driver.extraJavaOptions]="${user_conf[spark.driver.extraJavaOptions]:-} $BNN_JAVA_OPTS"
+  fi
+  # our defaults under the user's and the site's settings; lists (the Kryo registrators, the JVM
+  # options) get ours added to theirs, any other key the user or the site sets stays theirs
+  local ours="$BNN_HOME/conf/spark-defaults.conf" key value theirs sep
+  for key in $(bnn_property_keys "$ours"); do
+    value="$(bnn_property_value "$ours" "$key")"
+    case "$key" in
+      spark.kryo.registrator) sep="," ;;
+      spark.driver.extraJavaOptions|spark.executor.extraJavaOptions) sep=" " ;;
+      *) sep="" ;;
+    esac
+    if [[ -n "${user_conf[$key]+x}" ]]; then theirs="${user_conf[$key]}"
+    elif [[ -n "${site_keys[$key]:-}" ]]; then theirs="$(bnn_property_value "$site" "$key")"
+    else user_conf[$key]="$value"; continue
+    fi
+    if [[ -n "$sep" && "$sep$theirs$sep" != *"$sep$value$sep"* ]]; then
+      if [[ "$sep" == " " ]]; then user_conf[$key]="$value $theirs"; else user_conf[$key]="$theirs$sep$value"; fi
+    fi
+  done
+  for key in "${!user_conf[@]}"; do submit+=(--conf "$key=${user_conf[$key]}"); done
+  export JAVA_HOME="${BNN_JAVA%/bin/java}"
+  [[ "$launcher" == "$BNN_HOME/jobs/spark-submit" ]] || export SPARK_HOME="$spark_home"
+  exec "$launcher" "${submit[@]}" --class "$main" "$BNN_APP_JAR" "${job[@]}"
 }

@@ -53,6 +53,8 @@ public final class Evaluate {
     SparkSession spark = JobMain.sparkSession(a, "bnn-spark evaluate", "local[*]");
     try {
       Configuration hconf = spark.sparkContext().hadoopConfiguration();
+      JobMain.requireAbsoluteOutput(spark, "--json", a.get("--json", null));
+      JobMain.requireAbsoluteOutput(spark, "--confusion-image", a.get("--confusion-image", null));
       Broadcast<ScoringModel> model = ScoringJobs.model(a, spark);
       ScoringInput.Input in = ScoringJobs.input(a, spark, model.value(), "0", true, false);
       int k = model.value().classes();
@@ -93,11 +95,14 @@ public final class Evaluate {
       new OutputDir(json.getParent().toString(), hconf).writeText(json.getName(), m.toJson(extra));
       Path image = a.has("--confusion-image") ? new Path(a.get("--confusion-image", null))
           : new Path(json.getParent(), "confusion_matrix.png");
-      byte[] png = ConfusionMatrixImage.png(m, "Confusion matrix: " + model.value().engine() + " model on " + new Path(inputPath).getName());
-      new OutputDir(image.getParent().toString(), hconf).write(image.getName(), o -> o.write(png));
+      String title = "Confusion matrix: " + model.value().engine() + " model on " + new Path(inputPath).getName();
+      boolean drawn = JobMain.sideOutput(image.toString(), () -> {
+        byte[] png = ConfusionMatrixImage.png(m, title);
+        new OutputDir(image.getParent().toString(), hconf).write(image.getName(), o -> o.write(png));
+      });
       System.out.printf(Locale.ROOT, "%s model on %d rows of %s%n", model.value().engine(), m.rows(), inputPath);
       System.out.print(m.table());
-      System.out.println("metrics written to " + json + ", confusion matrix drawn in " + image);
+      System.out.println("metrics written to " + json + (drawn ? ", confusion matrix drawn in " + image : ""));
       System.out.printf(Locale.ROOT, "accuracy=%.4f%n", m.accuracy());
     } finally {
       spark.stop();

@@ -18,6 +18,7 @@ public final class JobMain {
 
   public static void run(Body body) {
     int code = 0;
+    quietSparkDefaults();
     try {
       body.run();
     } catch (UsageException e) {
@@ -35,6 +36,56 @@ public final class JobMain {
   }
 
   /**
+   * Spark's built-in logging profile (what a plain spark-submit gets when the site has no
+   * log4j2.properties) prints every task at INFO: some 15,000 lines per epoch. When that profile,
+   * or none, is in effect, the job switches to the one the build packs into the jar (our messages
+   * at INFO, Spark's and Hadoop's at WARN). A site's own log4j2 configuration, or
+   * {@code -Dlog4j2.configurationFile}, is left alone.
+   */
+  static void quietSparkDefaults() {
+    try {
+      if (System.getProperty("log4j2.configurationFile") != null) {
+        return;
+      }
+      // the context Spark's classes log to (ours may sit in spark-submit's child class loader)
+      var context = (org.apache.logging.log4j.core.LoggerContext) org.apache.logging.log4j.LogManager.getContext(
+          org.apache.spark.SparkContext.class.getClassLoader(), false);
+      var current = context.getConfiguration();
+      String location = current.getConfigurationSource() == null ? null : current.getConfigurationSource().getLocation();
+      boolean sparkDefault = current instanceof org.apache.logging.log4j.core.config.DefaultConfiguration
+          || (location != null && location.endsWith("org/apache/spark/log4j2-defaults.properties"));
+      java.net.URL ours = JobMain.class.getClassLoader().getResource("bnn-spark/conf/log4j2.properties");
+      if (sparkDefault && ours != null) {
+        context.setConfigLocation(ours.toURI());
+      }
+    } catch (RuntimeException | java.net.URISyntaxException | LinkageError e) {
+      // another logging backend: keep it as it is
+    }
+  }
+
+  /**
+   * Writes a side output (a report, an image, a summary): a failure of it, whatever it is (an I/O
+   * error, a class missing from a hand-made classpath, a headless JVM without fonts), is one
+   * warning line on stderr and never ends the job, so it never costs the model or a checkpoint.
+   *
+   * @return whether it was written
+   */
+  static boolean sideOutput(String what, Body write) {
+    try {
+      write.run();
+      return true;
+    } catch (VirtualMachineError e) {
+      throw e;
+    } catch (Throwable e) {
+      System.err.println("warning: " + what + " not written: " + explain(e));
+      if (Boolean.getBoolean("bnn.debug")) {
+        e.printStackTrace();
+      }
+      return false;
+    }
+  }
+
+  /**
    * The job's Spark session: {@code --master} when given, else what spark-submit set
    * ({@code spark.master}), else {@code fallbackMaster}.
    */
@@ -45,7 +96,25 @@ public final class JobMain {
     } else if (!conf.contains("spark.master")) {
       conf.setMaster(fallbackMaster);
     }
-    return org.apache.spark.sql.SparkSession.builder().config(conf).getOrCreate();
+    org.apache.spark.sql.SparkSession spark = org.apache.spark.sql.SparkSession.builder().config(conf).getOrCreate();
+    quietSparkDefaults(); // Spark may load its profile only now, when the context starts
+    return spark;
+  }
+
+  /**
+   * In cluster deploy mode the driver starts in a scratch directory of a worker or a YARN
+   * container, so a relative output path would land there and be lost with it: it must be absolute
+   * or a Hadoop URI. A one-line usage error instead of a surprise; nothing to check in client mode.
+   */
+  static void requireAbsoluteOutput(org.apache.spark.sql.SparkSession spark, String option, String path) {
+    if (path == null || !"cluster".equals(spark.sparkContext().getConf().get("spark.submit.deployMode", "client"))) {
+      return;
+    }
+    org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
+    if (p.toUri().getScheme() == null && !p.isAbsolute()) {
+      throw new UsageException(option + " '" + path + "' is relative: in cluster deploy mode the driver runs in a scratch "
+          + "directory on the cluster; give an absolute path on storage every node shares, or a Hadoop URI (hdfs://…)");
+    }
   }
 
   /** The most useful one-line message in a cause chain. */

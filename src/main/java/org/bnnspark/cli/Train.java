@@ -11,6 +11,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
+import org.bnnspark.spark.ConfigFiles;
 import org.bnnspark.spark.DataFormatException;
 import org.bnnspark.spark.DistributedTrainer;
 import org.bnnspark.spark.ModelFiles;
@@ -38,7 +39,8 @@ public final class Train {
       new Args.Option("--label-col", "C", "label column: 0-based index for csv (default 0), name for parquet (default label)"),
       new Args.Option("--features-col", "NAME", "parquet features column, ML Vector or array<float|double> (default features)"),
       new Args.Option("--csv-header", null, "csv files start with a header line"),
-      new Args.Option("--config", "FILE", "model/training configuration (default: conf/mnist-quickstart.json)"),
+      new Args.Option("--config", "FILE", "model/training configuration: a file, a Hadoop URI or a built-in name such as mnist-full "
+          + "(default: conf/mnist-quickstart.json, built into the jar too)"),
       new Args.Option("--epochs", "N", "override the configuration's epochs"),
       new Args.Option("--batch-size", "N", "override the configuration's global batch size"),
       new Args.Option("--partitions", "N", "training partitions (default: Spark's default parallelism)"),
@@ -90,7 +92,12 @@ public final class Train {
     try {
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       Configuration hconf = jsc.hadoopConfiguration();
-      ModelConfig config = ModelConfig.parse(OutputDir.readTextFile(configFile, hconf), configFile);
+      if (outputOption == null && "cluster".equals(jsc.getConf().get("spark.submit.deployMode", "client"))) {
+        throw new UsageException("--output is required in cluster deploy mode (an absolute path on shared storage or a Hadoop URI)");
+      }
+      JobMain.requireAbsoluteOutput(spark, "--output", outputOption);
+      ConfigFiles.Found found = ConfigFiles.read(configFile, hconf);
+      ModelConfig config = ModelConfig.parse(found.text(), found.source());
       TrainingSpec t = config.training();
       t = t.withEpochs(a.positiveInt("--epochs", t.epochs())).withBatchSize(a.positiveInt("--batch-size", t.batchSize()))
           .withSeed(a.longValue("--seed", t.seed()));
@@ -176,7 +183,7 @@ public final class Train {
       System.out.print(state.network.summary());
       System.out.println("writing to " + out.root());
       Map<String, String> facts = new LinkedHashMap<>();
-      facts.put("configuration", config.name() + " (" + configFile + ")");
+      facts.put("configuration", config.name() + " (" + found.source() + ")");
       facts.put("data", data + " (" + format + "), " + trainer.rows() + " training rows"
           + (trainer.validationRows() > 0 ? ", " + trainer.validationRows() + " test rows" : ", no test set"));
       facts.put("Spark", jsc.master() + ", " + partitions + " partitions, " + steps + " steps/epoch of batch " + t.batchSize()
@@ -185,7 +192,8 @@ public final class Train {
       facts.put("output", out.root().toString());
       facts.put("JVM", "Java " + Runtime.version() + ", " + kernels);
       ModelConfig runConfig = config;
-      Runnable report = () -> write(() -> writeReport(out, runConfig, facts, epochs, null));
+      Runnable report = () -> JobMain.sideOutput(out.path(OutputDir.REPORT).toString(),
+          () -> writeReport(out, runConfig, facts, epochs, null));
       int keep = a.positiveInt("--keep-checkpoints", 2);
       Progress progress = a.has("--quiet") ? null : new Progress();
       OutputDir outDir = out;
@@ -234,8 +242,10 @@ public final class Train {
             v.packedAccuracy(), v.graphAccuracy(), v.agreeing, v.rows));
         testLine = String.format(Locale.ROOT, "test_accuracy=%.4f", v.packedAccuracy());
       }
-      writeReport(out, config, facts, epochs, ModelSummary.describe(packed));
-      System.out.println("report written to " + out.path(OutputDir.REPORT));
+      String summary = ModelSummary.describe(packed);
+      if (JobMain.sideOutput(out.path(OutputDir.REPORT).toString(), () -> writeReport(out, runConfig, facts, epochs, summary))) {
+        System.out.println("report written to " + out.path(OutputDir.REPORT));
+      }
       if (testLine != null) {
         System.out.println(testLine);
       }

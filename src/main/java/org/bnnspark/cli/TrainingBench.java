@@ -73,7 +73,8 @@ public final class TrainingBench {
     try {
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       String configFile = a.get("--config", "conf/mnist-quickstart.json");
-      ModelConfig cfg = ModelConfig.parse(OutputDir.readTextFile(configFile, jsc.hadoopConfiguration()), configFile);
+      org.bnnspark.spark.ConfigFiles.Found found = org.bnnspark.spark.ConfigFiles.read(configFile, jsc.hadoopConfiguration());
+      ModelConfig cfg = ModelConfig.parse(found.text(), found.source());
       cfg = cfg.withTraining(cfg.training().withEpochs(a.positiveInt("--epochs", cfg.training().epochs())));
       int partitions = jsc.defaultParallelism();
       String[] tr = TrainingData.idxPair(data, "train", jsc.hadoopConfiguration());

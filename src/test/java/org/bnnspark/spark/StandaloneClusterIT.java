@@ -26,96 +26,18 @@ class StandaloneClusterIT {
   @TempDir
   Path tmp;
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
-      return s.getLocalPort();
-    }
-  }
-
-  private Process start(List<Process> started, Path sparkHome, String name, String... args) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx512m", "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.nio=ALL-UNNAMED",
-        "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",
-        "-cp", sparkHome.resolve("jars") + "/*"));
-    cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd);
-    pb.environment().put("SPARK_HOME", sparkHome.toString());
-    // a release layout: the worker's launcher then takes jars/ as the classpath of the executors it starts
-    pb.environment().put("SPARK_SCALA_VERSION", "2.13");
-    pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-    pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
-    pb.redirectErrorStream(true);
-    pb.redirectOutput(tmp.resolve(name + ".log").toFile());
-    Process p = pb.start();
-    started.add(p);
-    return p;
-  }
-
-  private void awaitLog(String name, String text, int times) throws Exception {
-    long deadline = System.currentTimeMillis() + 60_000;
-    while (System.currentTimeMillis() < deadline) {
-      String log = Files.readString(tmp.resolve(name + ".log"));
-      if (log.split(java.util.regex.Pattern.quote(text), -1).length - 1 >= times) {
-        return;
-      }
-      Thread.sleep(250);
-    }
-    throw new AssertionError(name + " did not log '" + text + "' " + times + "× in 60 s:\n" + Files.readString(tmp.resolve(name + ".log")));
-  }
-
-  private static void awaitPort(int port) throws Exception {
-    long deadline = System.currentTimeMillis() + 60_000;
-    while (System.currentTimeMillis() < deadline) {
-      try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress("127.0.0.1", port), 500);
-        return;
-      } catch (IOException e) {
-        Thread.sleep(250);
-      }
-    }
-    throw new AssertionError("nothing listens on 127.0.0.1:" + port);
-  }
-
-  /** The executors' stderr, for the failure message. */
-  private String executorLogs() throws IOException {
-    StringBuilder sb = new StringBuilder();
-    try (var files = Files.walk(tmp)) {
-      for (Path f : files.filter(f -> f.getFileName().toString().equals("stderr")).toList()) {
-        List<String> lines = Files.readAllLines(f);
-        sb.append("\n== ").append(f).append('\n').append(String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size())));
-      }
-    }
-    return sb.toString();
-  }
-
   @Test
   void trainingOnATwoWorkerClusterEqualsTheLocalRun() throws Exception {
-    Path sparkHome = tmp.resolve("spark-home");
-    Files.createDirectories(sparkHome);
-    Files.createSymbolicLink(sparkHome.resolve("jars"), Path.of("target/jars").toAbsolutePath());
-    Files.writeString(sparkHome.resolve("RELEASE"), "Spark jars laid out by the bnn-spark build\n");
     Path data = TestData.write(tmp.resolve("idx"), 1200, 300, false);
     Path config = tmp.resolve("test.json");
     Files.writeString(config, TestData.CONFIG);
 
-    List<Process> started = new ArrayList<>();
-    try {
-      int port = freePort();
-      start(started, sparkHome, "master", "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
-          "--port", String.valueOf(port), "--webui-port", String.valueOf(freePort()));
-      awaitPort(port);
-      String url = "spark://127.0.0.1:" + port;
-      for (int w = 1; w <= 2; w++) {
-        Path work = tmp.resolve("work" + w);
-        Files.createDirectories(work);
-        start(started, sparkHome, "worker" + w, "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1",
-            "--cores", "1", "--memory", "1g", "--webui-port", String.valueOf(freePort()), "--work-dir", work.toString(), url);
-      }
-      awaitLog("master", "Registering worker", 2);
+    try (StandaloneCluster c = new StandaloneCluster(tmp, 2)) {
+      String url = c.url;
 
       JobRunner.Result cluster = JobRunner.train("--data", data.toString(), "--config", config.toString(),
           "--partitions", "2", "--master", url, "--output", tmp.resolve("cluster").toString(), "--quiet");
-      assertEquals(0, cluster.exitCode(), cluster.stdout() + cluster.stderr() + executorLogs());
+      assertEquals(0, cluster.exitCode(), cluster.stdout() + cluster.stderr() + c.logs());
       assertTrue(cluster.stdout().contains("on " + url), cluster.stdout());
       // each worker really ran an executor JVM of this application
       for (int w = 1; w <= 2; w++) {
@@ -136,7 +58,7 @@ class StandaloneClusterIT {
       String[] compressed = {"--sync", "local", "--local-steps", "3", "--compression", "sign_ef"};
       JobRunner.Result clusterLocal = JobRunner.train(concat(new String[] {"--data", data.toString(), "--config", config.toString(),
           "--partitions", "2", "--master", url, "--output", tmp.resolve("cluster-local").toString(), "--quiet"}, compressed));
-      assertEquals(0, clusterLocal.exitCode(), clusterLocal.stdout() + clusterLocal.stderr() + executorLogs());
+      assertEquals(0, clusterLocal.exitCode(), clusterLocal.stdout() + clusterLocal.stderr() + c.logs());
       assertTrue(clusterLocal.stdout().contains("sync local H=3"), clusterLocal.stdout());
       JobRunner.Result localLocal = JobRunner.train(concat(new String[] {"--data", data.toString(), "--config", config.toString(),
           "--partitions", "2", "--master", "local[2]", "--output", tmp.resolve("local-local").toString(), "--quiet"}, compressed));
@@ -159,12 +81,12 @@ class StandaloneClusterIT {
       Process job = JobRunner.start(log, concat(args, url, "--output", tmp.resolve("killed-executor").toString()));
       JobRunner.await("training to start", () -> read(log).contains("steps/epoch"), job);
       Thread.sleep(3000);
-      ProcessHandle executor = started.get(1).descendants()
+      ProcessHandle executor = c.worker(1).descendants()
           .filter(h -> h.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend")).findFirst()
           .orElseThrow(() -> new AssertionError("worker 1 runs no executor"));
       executor.destroyForcibly();
       assertTrue(job.waitFor(5, java.util.concurrent.TimeUnit.MINUTES), "training did not finish after the executor loss");
-      assertEquals(0, job.exitValue(), read(log) + executorLogs());
+      assertEquals(0, job.exitValue(), read(log) + c.logs());
       assertArrayEquals(Files.readAllBytes(tmp.resolve("ref/model.bnn")), Files.readAllBytes(tmp.resolve("killed-executor/model.bnn")),
           "a run that lost an executor must end with the fault-free model");
       assertTrue(read(log).contains("test_accuracy="), read(log));
@@ -180,11 +102,11 @@ class StandaloneClusterIT {
           "local", "--local-steps", "4", "--compression", "sign_ef"));
       JobRunner.await("training to start", () -> read(logLocal).contains("steps/epoch"), jobLocal);
       Thread.sleep(3000);
-      started.get(2).descendants()
+      c.worker(2).descendants()
           .filter(h -> h.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend")).findFirst()
           .orElseThrow(() -> new AssertionError("worker 2 runs no executor")).destroyForcibly();
       assertTrue(jobLocal.waitFor(5, java.util.concurrent.TimeUnit.MINUTES), "training did not finish after the executor loss");
-      assertEquals(0, jobLocal.exitValue(), read(logLocal) + executorLogs());
+      assertEquals(0, jobLocal.exitValue(), read(logLocal) + c.logs());
       assertArrayEquals(Files.readAllBytes(tmp.resolve("ref-local/model.bnn")),
           Files.readAllBytes(tmp.resolve("killed-executor-local/model.bnn")), "local + sign_ef: the executor loss must change no byte");
       // the worker really lost its executor and launched a replacement for the same application
@@ -196,12 +118,6 @@ class StandaloneClusterIT {
           }
         }
         assertTrue(maxExecutors >= 2, "worker 1 should have started a second executor after the kill");
-      }
-    } finally {
-      for (Process p : started) {
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
-        p.destroyForcibly();
-        p.waitFor();
       }
     }
   }

@@ -44,38 +44,47 @@ final class TestData {
   private TestData() {}
 
   static Path write(Path dir, int trainRows, int testRows, boolean gzip) throws IOException {
+    return write(dir, trainRows, testRows, gzip, SIDE);
+  }
+
+  /** The same with 28×28 images, for the built-in MNIST configurations (conf/mnist-*.json). */
+  static Path writeMnistShaped(Path dir, int trainRows, int testRows) throws IOException {
+    return write(dir, trainRows, testRows, false, 28);
+  }
+
+  private static Path write(Path dir, int trainRows, int testRows, boolean gzip, int side) throws IOException {
     Files.createDirectories(dir);
     SplittableRandom protoRng = new SplittableRandom(99);
-    int[][] proto = new int[CLASSES][SIDE * SIDE];
+    int[][] proto = new int[CLASSES][side * side];
     for (int[] p : proto) {
       for (int j = 0; j < p.length; j++) {
         p[j] = protoRng.nextBoolean() ? 1 : -1;
       }
     }
     SplittableRandom rng = new SplittableRandom(7);
-    write(dir, "train", trainRows, proto, rng, gzip);
-    write(dir, "t10k", testRows, proto, rng, gzip);
+    write(dir, "train", trainRows, proto, rng, gzip, side);
+    write(dir, "t10k", testRows, proto, rng, gzip, side);
     return dir;
   }
 
-  private static void write(Path dir, String prefix, int rows, int[][] proto, SplittableRandom rng, boolean gzip)
+  private static void write(Path dir, String prefix, int rows, int[][] proto, SplittableRandom rng, boolean gzip, int side)
       throws IOException {
-    byte[] pixels = new byte[rows * SIDE * SIDE];
+    byte[] pixels = new byte[rows * side * side];
     byte[] labels = new byte[rows];
     for (int r = 0; r < rows; r++) {
       int c = rng.nextInt(CLASSES);
       labels[r] = (byte) c;
-      for (int j = 0; j < SIDE * SIDE; j++) {
+      for (int j = 0; j < side * side; j++) {
         int v = proto[c][j] * (rng.nextDouble() < 0.15 ? -1 : 1);
-        pixels[r * SIDE * SIDE + j] = (byte) Math.max(0, Math.min(255, 128 + v * 90 + rng.nextInt(61) - 30));
+        pixels[r * side * side + j] = (byte) Math.max(0, Math.min(255, 128 + v * 90 + rng.nextInt(61) - 30));
       }
     }
     String ext = gzip ? ".gz" : "";
     try (DataOutputStream out = new DataOutputStream(open(dir.resolve(prefix + "-images-idx3-ubyte" + ext), gzip))) {
       out.writeInt(0x00000803);
       out.writeInt(rows);
-      out.writeInt(SIDE);
-      out.writeInt(SIDE);
+      out.writeInt(side);
+      out.writeInt(side);
       out.write(pixels);
     }
     try (DataOutputStream out = new DataOutputStream(open(dir.resolve(prefix + "-labels-idx1-ubyte" + ext), gzip))) {
