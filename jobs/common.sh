@@ -82,7 +82,7 @@ bnn_property_value() {
 # The JDK is bnn_pick_java's either way (JAVA_HOME for spark-submit).
 bnn_submit() {
   local main="$1"; shift
-  local submit=() job=() a name master="" props="" help=0
+  local submit=() job=() a name master="" props="" deploy_mode="" help=0
   local -A user_conf=()
   while (($#)); do
     a="$1"; shift
@@ -98,6 +98,7 @@ bnn_submit() {
       case "$name" in
         --master) master="$value" ;;
         --properties-file) props="$value"; submit+=("$name" "$value") ;;
+        --deploy-mode) deploy_mode="$value"; submit+=("$name" "$value") ;;
         --conf|-c) user_conf["${value%%=*}"]="${value#*=}" ;;
         --driver-memory) user_conf[spark.driver.memory]="$value" ;;
         --driver-java-options) user_conf[spark.driver.extraJavaOptions]="$value" ;;
@@ -154,5 +155,20 @@ bnn_submit() {
   for key in "${!user_conf[@]}"; do submit+=(--conf "$key=${user_conf[$key]}"); done
   export JAVA_HOME="${BNN_JAVA%/bin/java}"
   [[ "$launcher" == "$BNN_HOME/jobs/spark-submit" ]] || export SPARK_HOME="$spark_home"
+  if [[ "$master" == spark://* && ( "$deploy_mode" == cluster || "${user_conf[spark.submit.deployMode]:-}" == cluster ) ]]; then
+    # Spark's standalone client exits 0 whatever the driver's final state: read the state it logs
+    local log status=0
+    log="$(mktemp)"
+    "$launcher" "${submit[@]}" --class "$main" "$BNN_APP_JAR" "${job[@]}" 2> >(tee "$log" >&2) || status=$?
+    wait
+    local state
+    state="$(grep -o 'State of driver [^ ]* is [A-Z]*' "$log" | tail -1 || true)"
+    rm -f "$log"
+    if ((status == 0)) && [[ "$state" =~ is\ (FAILED|ERROR|KILLED)$ ]]; then
+      echo "error: ${state#State of }; its stderr is in the worker's work directory (driver-*/stderr)" >&2
+      status=1
+    fi
+    exit "$status"
+  fi
   exec "$launcher" "${submit[@]}" --class "$main" "$BNN_APP_JAR" "${job[@]}"
 }

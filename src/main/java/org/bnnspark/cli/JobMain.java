@@ -18,21 +18,45 @@ public final class JobMain {
 
   public static void run(Body body) {
     int code = 0;
+    String line = null;
     quietSparkDefaults();
     try {
       body.run();
     } catch (UsageException e) {
-      System.err.println("error: " + e.getMessage());
+      line = "error: " + e.getMessage();
       code = 2;
     } catch (Throwable e) {
-      System.err.println("error: " + explain(e));
+      line = "error: " + explain(e);
       if (Boolean.getBoolean("bnn.debug")) {
         e.printStackTrace();
       }
       code = 1;
     }
+    if (line != null) {
+      System.err.println(line);
+    }
     System.out.flush();
+    if (clusterDriver()) {
+      // the driver runs inside Spark's launcher for it (YARN's ApplicationMaster, a standalone
+      // worker's DriverWrapper): it must see main return, or throw, to report the final status
+      if (code != 0) {
+        throw new JobFailedException(line);
+      }
+      return;
+    }
     System.exit(code);
+  }
+
+  /** Whether this JVM is a driver that spark-submit started in cluster deploy mode. */
+  static boolean clusterDriver() {
+    return "cluster".equals(System.getProperty("spark.submit.deployMode"));
+  }
+
+  /** A failed job in a cluster-mode driver: its message is the one line already printed. */
+  static final class JobFailedException extends RuntimeException {
+    JobFailedException(String line) {
+      super(line, null, false, false);
+    }
   }
 
   /**

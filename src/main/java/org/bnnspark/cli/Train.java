@@ -180,6 +180,7 @@ public final class Train {
       System.out.printf(Locale.ROOT, "bnn-spark: %s on %s, %d rows in %d partitions, %d steps/epoch, %d epochs, batch %d, sync %s; java %s, %s%n",
           config.name(), jsc.master(), trainer.rows(), partitions, steps, t.epochs(), t.batchSize(), t.sync().describe(),
           Runtime.version().feature(), kernels);
+      System.out.println("configuration " + found.source());
       System.out.print(state.network.summary());
       System.out.println("writing to " + out.root());
       Map<String, String> facts = new LinkedHashMap<>();

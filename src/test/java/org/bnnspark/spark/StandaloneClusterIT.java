@@ -122,6 +122,67 @@ class StandaloneClusterIT {
     }
   }
 
+  /**
+   * A Spark user's submission: plain spark-submit (Spark's launcher) with only the application jar,
+   * Spark's default serializer and none of our settings, in client and in cluster deploy mode. In
+   * cluster mode the driver runs on a worker, in a scratch directory where the checkout's conf/
+   * does not exist: the default configuration comes from the jar. A failing driver fails spark-submit.
+   */
+  @Test
+  void plainSparkSubmitInClientAndClusterDeployMode() throws Exception {
+    Path data = TestData.writeMnistShaped(tmp.resolve("mnist-shaped"), 800, 200);
+    String app = Path.of("target/bnn-spark-app.jar").toAbsolutePath().toString();
+    try (StandaloneCluster c = new StandaloneCluster(tmp.resolve("cluster"), 2)) {
+      java.util.Map<String, String> env = java.util.Map.of("SPARK_HOME", c.sparkHome.toString());
+      String submit = c.sparkHome.resolve("bin/spark-submit").toString();
+      String[] job = {"--class", "org.bnnspark.cli.Train", app, "--data", data.toString(), "--epochs", "1", "--partitions", "2", "--quiet"};
+
+      Path client = tmp.resolve("client-mode");
+      JobRunner.Result r = JobRunner.run(env, concat(new String[] {submit, "--master", c.url, "--executor-memory", "1g"},
+          concat(job, "--output", client.toString())));
+      assertEquals(0, r.exitCode(), r.stdout() + r.stderr() + c.logs());
+      assertTrue(r.stdout().contains("mnist-bnn-quickstart on " + c.url), r.stdout());
+
+      Path cluster = tmp.resolve("cluster-mode");
+      String[] clusterMode = {submit, "--master", c.url, "--deploy-mode", "cluster", "--driver-memory", "1g", "--executor-memory", "1g",
+          "--conf", "spark.standalone.submit.waitAppCompletion=true"};
+      r = JobRunner.run(env, concat(clusterMode, concat(job, "--output", cluster.toString())));
+      assertEquals(0, r.exitCode(), r.stdout() + r.stderr() + c.logs());
+      String driverOut = driverLog(c, "stdout");
+      assertTrue(driverOut.contains("configuration conf/mnist-quickstart.json (built in)"), driverOut);
+      assertTrue(driverOut.contains("mnist-bnn-quickstart on " + c.url), driverOut);
+      assertTrue(driverOut.contains("test_accuracy="), driverOut);
+      assertArrayEquals(Files.readAllBytes(client.resolve("model.bnn")), Files.readAllBytes(cluster.resolve("model.bnn")),
+          "the driver's place must not change the model");
+
+      // a relative output in cluster mode: one line in the driver's log. Spark's standalone client
+      // exits 0 whatever the driver's state (it only logs it); jobs/train.sh reads the state and fails
+      r = JobRunner.run(env, concat(clusterMode, concat(job, "--output", "relative/out")));
+      assertTrue(r.stderr().matches("(?s).*State of driver driver-\\S+ is FAILED.*"), r.stdout() + r.stderr());
+      assertTrue(driverLog(c, "stderr").contains("error: --output 'relative/out' is relative: in cluster deploy mode"), c.logs());
+      r = JobRunner.run(env, "jobs/train.sh", "--master", c.url, "--deploy-mode", "cluster", "--driver-memory", "1g",
+          "--executor-memory", "1g", "--data", data.toString(), "--epochs", "1", "--output", "relative/out");
+      assertEquals(1, r.exitCode(), r.stdout() + r.stderr());
+      assertTrue(r.stderr().contains("error: driver driver-"), r.stderr());
+      assertTrue(r.stderr().trim().endsWith("its stderr is in the worker's work directory (driver-*/stderr)"), r.stderr());
+    }
+  }
+
+  /** The newest cluster-mode driver's stdout or stderr on any worker. */
+  private static String driverLog(StandaloneCluster c, String name) throws IOException {
+    Path newest = null;
+    for (int w = 1; w <= 2; w++) {
+      try (var dirs = Files.list(c.workDir(w))) {
+        for (Path d : dirs.filter(d -> d.getFileName().toString().startsWith("driver-")).toList()) {
+          if (newest == null || d.getFileName().toString().compareTo(newest.getFileName().toString()) > 0) {
+            newest = d;
+          }
+        }
+      }
+    }
+    return newest == null ? "(no driver ran)" : Files.readString(newest.resolve(name));
+  }
+
   private static String read(Path log) {
     try {
       return Files.exists(log) ? Files.readString(log) : "";
