@@ -47,6 +47,13 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
     List<LayerSpec> block)
     implements Serializable {
 
+  /** This layer with {@code u} units (filters); the layers of a block too. */
+  public LayerSpec withUnits(int u) {
+    List<LayerSpec> b = block == null ? null : block.stream().map(l -> l.units > 0 ? l.withUnits(u) : l).toList();
+    return new LayerSpec(type, units > 0 ? u : units, bias, quantizer, scale, epsilon, momentum, rate, kernel, stride, padding,
+        weightBases, activationBases, options, b);
+  }
+
   /** A dense layer with {@code tanh(W̃)} weights. */
   public static final String TANH_COMPRESSED = "tanh_compressed";
   /** XNOR-Net's activation scale K on a binary layer that binarizes its own real input. */

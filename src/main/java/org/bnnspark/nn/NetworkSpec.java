@@ -27,6 +27,26 @@ public record NetworkSpec(Shape inputShape, double inputLow, double inputHigh, i
     this(Shape.flat(inputSize), inputLow, inputHigh, classes, layers);
   }
 
+  /**
+   * The same network with {@code units} units (filters, for convolutions) in every hidden layer: each
+   * layer that has units, inside blocks too, except the last one (the classifier, {@code classes}
+   * wide). What a hyper-parameter search over the width changes.
+   */
+  public NetworkSpec withHiddenUnits(int units) {
+    int last = -1;
+    for (int i = 0; i < layers.size(); i++) {
+      if (layers.get(i).units() > 0) {
+        last = i;
+      }
+    }
+    List<LayerSpec> out = new java.util.ArrayList<>();
+    for (int i = 0; i < layers.size(); i++) {
+      LayerSpec l = layers.get(i);
+      out.add(i == last ? l : l.withUnits(units));
+    }
+    return new NetworkSpec(inputShape, inputLow, inputHigh, classes, List.copyOf(out));
+  }
+
   /** Values per example. */
   public int inputSize() {
     return inputShape.size();

@@ -48,7 +48,21 @@ public final class BnnKryoRegistrator implements KryoRegistrator {
         throw new IllegalStateException("Spark SQL class " + name + " is missing", e);
       }
     }
+    // Structured Streaming's file sink sends each task's written files back as task results:
+    // scoring a stream into Parquet with registration required needs them
+    for (String name : STREAMING) {
+      try {
+        kryo.register(Class.forName(name));
+      } catch (ClassNotFoundException e) {
+        // another Spark version names them otherwise: only a registration-required stream would notice
+      }
+    }
   }
+
+  private static final String[] STREAMING = {
+      "org.apache.spark.sql.execution.streaming.sinks.SinkFileStatus",
+      "[Lorg.apache.spark.sql.execution.streaming.sinks.SinkFileStatus;",
+  };
 
   private static final String[] SQL_TYPES = {
       "org.apache.spark.sql.types.StructType", "org.apache.spark.sql.types.StructField",

@@ -22,4 +22,9 @@ public record ModelConfig(String name, NetworkSpec network, TrainingSpec trainin
   public ModelConfig withTraining(TrainingSpec t) {
     return new ModelConfig(name, network, t, text);
   }
+
+  /** The same configuration with another network (the text stays the file's, as for training overrides). */
+  public ModelConfig withNetwork(NetworkSpec n) {
+    return new ModelConfig(name, n, training, text);
+  }
 }

@@ -21,6 +21,7 @@ final class SparkSessions {
       String[] kv = line.split("\\s+", 2);
       conf.set(kv[0], kv[1]);
     }
-    return new JavaSparkContext(conf);
+    // the jobs keep Spark's UI on; the tests have no one to look at it
+    return new JavaSparkContext(conf.set("spark.ui.enabled", "false"));
   }
 }

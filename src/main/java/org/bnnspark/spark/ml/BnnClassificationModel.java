@@ -61,12 +61,32 @@ public final class BnnClassificationModel extends Model<BnnClassificationModel> 
     setDefault(predictionCol, "prediction");
   }
 
+  private transient BnnTrainingSummary summary;
+
+  /** Whether this model came from a fit in this session (a loaded model has no summary). */
+  public boolean hasSummary() {
+    return summary != null;
+  }
+
+  /** What the fit did: per-epoch metrics, the packed size. */
+  public BnnTrainingSummary summary() {
+    if (summary == null) {
+      throw new java.util.NoSuchElementException("no training summary: this model was loaded, not fitted (" + uid + ")");
+    }
+    return summary;
+  }
+
+  BnnClassificationModel setSummary(BnnTrainingSummary s) {
+    this.summary = s;
+    return this;
+  }
+
   /** The packed model this transformer scores with. */
   public PackedModel packedModel() {
     return packed;
   }
 
-  /** The configuration the model was trained from. */
+  /** The configuration the model was trained from, as written (the Params' overrides: {@link #summary()}). */
   public ModelConfig config() {
     return ModelConfig.parse(packed.sourceConfig(), uid + " (training configuration)");
   }
@@ -153,7 +173,7 @@ public final class BnnClassificationModel extends Model<BnnClassificationModel> 
 
   @Override
   public BnnClassificationModel copy(ParamMap extra) {
-    BnnClassificationModel m = new BnnClassificationModel(uid, packed);
+    BnnClassificationModel m = new BnnClassificationModel(uid, packed).setSummary(summary);
     return copyValues(m, extra).setParent(parent());
   }
 

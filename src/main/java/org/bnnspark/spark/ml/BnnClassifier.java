@@ -3,6 +3,7 @@ package org.bnnspark.spark.ml;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.Estimator;
+import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.LongParam;
 import org.apache.spark.ml.param.Param;
@@ -11,6 +12,7 @@ import org.apache.spark.ml.param.ParamValidators;
 import org.apache.spark.ml.util.Identifiable$;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.types.StructType;
+import org.bnnspark.spark.ConfigFiles;
 import org.bnnspark.spark.DistributedTrainer;
 import org.bnnspark.spark.TabularData;
 import org.bnnspark.train.ModelConfig;
@@ -28,7 +30,9 @@ import org.bnnspark.train.TrainingState;
  *   BnnClassificationModel model = bnn.fit(train);            // label + features (Vector or array) columns
  *   model.transform(test)                                      // + rawPrediction, probability, prediction
  * </pre>
- * Params left unset take the configuration's values (epochs, batch size, seed).
+ * Params left unset take the configuration's values (epochs, batch size, seed, learning rate, hidden
+ * width, synchronization); {@code explainParams()} lists them. The fitted model's {@code summary()}
+ * has the per-epoch metrics and the packed size.
  */
 public final class BnnClassifier extends Estimator<BnnClassificationModel>
     implements org.apache.spark.ml.util.DefaultParamsWritable {
@@ -43,6 +47,9 @@ public final class BnnClassifier extends Estimator<BnnClassificationModel>
   private final Param<String> sync;
   private final IntParam localSteps;
   private final Param<String> syncDir;
+  private final Param<String> configName;
+  private final DoubleParam learningRate;
+  private final IntParam hiddenUnits;
 
   public BnnClassifier() {
     this(Identifiable$.MODULE$.randomUID("bnn"));
@@ -64,8 +71,38 @@ public final class BnnClassifier extends Estimator<BnnClassificationModel>
         ParamValidators.gt(0));
     syncDir = new Param<>(this, "syncDir", "directory every executor reaches for per-partition synchronization state under "
         + "sync local (default: the SparkContext's checkpoint directory; a temporary directory on a local master)");
+    configName = new Param<>(this, "configName", "a built-in configuration (" + String.join(", ", ConfigFiles.builtIns())
+        + ") or a configuration file's path or Hadoop URI; read when config is not set");
+    learningRate = new DoubleParam(this, "learningRate", "the schedule's initial learning rate (default: the configuration's)",
+        ParamValidators.gt(0));
+    hiddenUnits = new IntParam(this, "hiddenUnits", "units (filters) of every hidden layer: all layers with units but the "
+        + "classifier (default: the configuration's)", ParamValidators.gt(0));
     setDefault(featuresCol, "features");
     setDefault(labelCol, "label");
+  }
+
+  public Param<String> configName() {
+    return configName;
+  }
+
+  public DoubleParam learningRate() {
+    return learningRate;
+  }
+
+  public IntParam hiddenUnits() {
+    return hiddenUnits;
+  }
+
+  public BnnClassifier setConfigName(String name) {
+    return (BnnClassifier) set(configName, name);
+  }
+
+  public BnnClassifier setLearningRate(double lr) {
+    return (BnnClassifier) set(learningRate, lr);
+  }
+
+  public BnnClassifier setHiddenUnits(int units) {
+    return (BnnClassifier) set(hiddenUnits, units);
   }
 
   public Param<String> config() {
@@ -162,13 +199,31 @@ public final class BnnClassifier extends Estimator<BnnClassificationModel>
     return read().load(path);
   }
 
+  /** The configuration: {@code config}'s text, else the file or built-in {@code configName} names. */
+  private ModelConfig configuration(org.apache.spark.sql.SparkSession spark) {
+    if (isDefined(config)) {
+      return ModelConfig.parse($(config), uid + ".config");
+    }
+    if (isDefined(configName)) {
+      try {
+        ConfigFiles.Found found = ConfigFiles.read($(configName), spark.sparkContext().hadoopConfiguration());
+        return ModelConfig.parse(found.text(), found.source());
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+    throw new IllegalArgumentException("BnnClassifier: set the configuration first (setConfigName(\"mnist-quickstart\") for a "
+        + "built-in one or a file, or setConfig with the text of a conf/*.json file)");
+  }
+
   @Override
   public BnnClassificationModel fit(Dataset<?> dataset) {
-    if (!isDefined(config)) {
-      throw new IllegalArgumentException("BnnClassifier: set the configuration first (setConfig with the text of a conf/*.json file)");
-    }
-    ModelConfig cfg = ModelConfig.parse($(config), uid + ".config");
+    ModelConfig cfg = configuration(dataset.sparkSession());
     TrainingSpec t = cfg.training();
+    if (isDefined(learningRate)) {
+      org.bnnspark.train.Schedule s = t.schedule();
+      t = t.withSchedule(new org.bnnspark.train.Schedule(s.type(), (Double) $(learningRate), s.gamma(), s.every(), s.min()));
+    }
     if (isDefined(epochs)) {
       t = t.withEpochs((Integer) $(epochs));
     }
@@ -182,6 +237,10 @@ public final class BnnClassifier extends Estimator<BnnClassificationModel>
       t = t.withSync(t.sync().with(isDefined(sync) ? $(sync) : null, isDefined(localSteps) ? (Integer) $(localSteps) : null, null));
     }
     cfg = cfg.withTraining(t);
+    if (isDefined(hiddenUnits)) {
+      cfg = cfg.withNetwork(cfg.network().withHiddenUnits((Integer) $(hiddenUnits)));
+      new org.bnnspark.nn.Network(cfg.network()); // a width the layers cannot take fails here, before Spark runs
+    }
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
     int partitions = isDefined(numPartitions) ? (Integer) $(numPartitions) : jsc.defaultParallelism();
     JavaRDD<RowBlock> rows = TabularData.dataset(dataset.toDF(), "BnnClassifier input", cfg.network(), partitions,
@@ -192,8 +251,12 @@ public final class BnnClassifier extends Estimator<BnnClassificationModel>
       if (isDefined(syncDir)) {
         trainer.withPartitionStateDirectory($(syncDir) + "/" + uid + "-" + System.nanoTime());
       }
-      trainer.train(state, m -> { }, s -> { }, null);
-      return new BnnClassificationModel(uid, DistributedTrainer.packedModel(state)).setFeaturesCol($(featuresCol)).setParent(this);
+      java.util.List<org.bnnspark.train.EpochMetrics> epochs = new java.util.ArrayList<>();
+      trainer.train(state, epochs::add, s -> { }, null);
+      BnnClassificationModel model = new BnnClassificationModel(uid, DistributedTrainer.packedModel(state));
+      model.setSummary(new BnnTrainingSummary(cfg, epochs, org.bnnspark.inference.ModelSummary.totals(model.packedModel()),
+          org.bnnspark.inference.ModelSummary.describe(model.packedModel())));
+      return model.setFeaturesCol($(featuresCol)).setParent(this);
     } finally {
       rows.unpersist(false);
     }
