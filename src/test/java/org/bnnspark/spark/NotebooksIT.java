@@ -20,8 +20,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The notebooks run top to bottom through {@code notebooks/run.sh} (one JShell session per notebook,
- * the project's classpath) on real MNIST, and the saved notebooks carry their outputs, images included.
+ * The notebooks run top to bottom in Jupyter — {@code jupyter nbconvert --execute} through the
+ * project's kernel ({@code notebooks/install-kernel.sh}, {@code notebooks/run.sh}) — on real MNIST,
+ * and the saved notebooks carry their outputs, images included; the kernel's behaviour cell by cell.
  */
 class NotebooksIT {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -47,6 +48,18 @@ class NotebooksIT {
       o.path("data").path("text/html").forEach(l -> b.append(l.asText()));
     }
     return b.toString();
+  }
+
+  /** The cell's execute_result as text. */
+  private static String result(JsonNode cell) {
+    for (JsonNode o : cell.get("outputs")) {
+      if (o.get("output_type").asText().equals("execute_result")) {
+        StringBuilder b = new StringBuilder();
+        o.path("data").path("text/plain").forEach(l -> b.append(l.asText()));
+        return b.toString();
+      }
+    }
+    return "(no result)";
   }
 
   /** Decodes every image output of the cells; returns how many there were. */
@@ -78,42 +91,71 @@ class NotebooksIT {
     return JobRunner.run(Map.of(), "notebooks/run.sh", "--output", out.toString(), notebook);
   }
 
+  /** jupyter nbconvert --execute through the kernel notebooks/run.sh installs, errors kept in the output. */
+  private static JobRunner.Result nbconvert(Path out, Path notebook, String... options) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("jupyter", "nbconvert", "--to", "notebook", "--execute", "--allow-errors",
+        "--ExecutePreprocessor.kernel_name=java", "--output-dir", out.toString()));
+    cmd.addAll(List.of(options));
+    cmd.add(notebook.toString());
+    return JobRunner.run(Map.of(), cmd.toArray(new String[0]));
+  }
+
   @Test
-  void runnerKeepsOutputsImagesAndValuesAndStopsAtTheFirstFailingCell() throws Exception {
+  void theKernelGivesValuesStreamsImagesAndErrorsAndSurvivesAnInterrupt() throws Exception {
     Path nb = tmp.resolve("t.ipynb");
     Files.writeString(nb, """
-        {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"nbformat": 4, "nbformat_minor": 5, "metadata": {"kernelspec": {"name": "java", "display_name": "Java", "language": "java"}},
+         "cells": [
          {"cell_type": "markdown", "id": "m", "metadata": {}, "source": ["# test"]},
          {"cell_type": "code", "id": "a", "metadata": {}, "execution_count": null, "outputs": [],
-          "source": ["int x = 41;\\n", "System.out.println(\\"hello\\");\\n", "x + 1"]},
+          "source": ["int x = 41;\\n", "System.out.println(\\"hello\\");\\n", "System.err.println(\\"careful\\");\\n", "x + 1"]},
          {"cell_type": "code", "id": "b", "metadata": {}, "execution_count": null, "outputs": [],
           "source": "org.bnnspark.notebook.Display.chart(org.bnnspark.report.Charts.line(\\"t\\", \\"x\\", \\"y\\").series(\\"s\\", new double[] {1, 2}, new double[] {3, 4}));\\nx"},
          {"cell_type": "code", "id": "c", "metadata": {}, "execution_count": null, "outputs": [],
           "source": ["void f() {\\n", "  throw new IllegalStateException(\\"boom\\");\\n", "}\\n", "f();"]},
-         {"cell_type": "code", "id": "d", "metadata": {}, "execution_count": null, "outputs": [], "source": ["1 + 1"]}
+         {"cell_type": "code", "id": "d", "metadata": {}, "execution_count": null, "outputs": [], "source": ["int y = \\"text\\";"]},
+         {"cell_type": "code", "id": "e", "metadata": {}, "execution_count": null, "outputs": [],
+          "source": ["var spark = org.apache.spark.sql.SparkSession.builder().master(\\"local[2]\\").config(\\"spark.ui.enabled\\", \\"false\\").getOrCreate();\\n",
+                     "var jsc = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext());\\n",
+                     "int sum = jsc.parallelize(java.util.List.of(1, 2, 3, 4), 2).map(v -> v * x).reduce(Integer::sum);\\n",
+                     "spark.stop();\\n", "sum"]},
+         {"cell_type": "code", "id": "f", "metadata": {}, "execution_count": null, "outputs": [], "source": ["while (true) { Thread.sleep(50); }"]},
+         {"cell_type": "code", "id": "g", "metadata": {}, "execution_count": null, "outputs": [], "source": ["\\"still here\\""]}
         ]}
         """);
-    JobRunner.Result r = run(tmp.resolve("out"), nb.toString());
-    assertEquals(1, r.exitCode(), r.stdout() + r.stderr());
-    assertTrue(r.stderr().contains("error: t.ipynb cell 3: java.lang.IllegalStateException: boom"), r.stderr());
+    JobRunner.Result install = JobRunner.run(Map.of(), "notebooks/install-kernel.sh");
+    assertEquals(0, install.exitCode(), install.stderr());
+    JobRunner.Result r = nbconvert(tmp.resolve("out"), nb, "--ExecutePreprocessor.timeout=30",
+        "--ExecutePreprocessor.interrupt_on_timeout=True");
+    assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
     List<JsonNode> cells = codeCells(tmp.resolve("out/t.ipynb"));
-    assertEquals("hello\n42", text(cells.get(0)));
-    assertEquals("execute_result", cells.get(0).get("outputs").get(1).get("output_type").asText());
+    JsonNode a = cells.get(0).get("outputs");
+    assertEquals("stream", a.get(0).get("output_type").asText());
+    assertEquals("stdout", a.get(0).get("name").asText());
+    assertEquals("stderr", a.get(1).get("name").asText());
+    assertTrue(a.get(1).get("text").toString().contains("careful"), a.toString());
+    assertEquals("execute_result", a.get(2).get("output_type").asText());
+    assertEquals("hello\ncareful\n42", text(cells.get(0)));
+    assertEquals("display_data", cells.get(1).get("outputs").get(0).get("output_type").asText());
     assertEquals(1, images(cells.subList(1, 2)));
     assertTrue(text(cells.get(1)).endsWith("41"), text(cells.get(1)));
     JsonNode error = cells.get(2).get("outputs").get(0);
     assertEquals("error", error.get("output_type").asText());
-    assertEquals("java.lang.IllegalStateException", error.get("ename").asText());
-    assertTrue(cells.get(3).get("execution_count").isNull() && cells.get(3).get("outputs").isEmpty(), "cells after a failure do not run");
+    assertEquals("java.lang.IllegalStateException: boom", error.get("evalue").asText());
+    JsonNode compile = cells.get(3).get("outputs").get(0);
+    assertEquals("error", compile.get("output_type").asText());
+    assertTrue(compile.get("evalue").asText().contains("incompatible types"), compile.toString());
+    // a Spark job whose lambda was defined in a cell: the executor threads find the cell's classes
+    assertEquals("410", result(cells.get(4)), cells.get(4).toString());
+    // the endless cell was interrupted on its timeout; the kernel lives on
+    assertTrue(cells.get(5).get("outputs").get(0).get("evalue").asText().contains("InterruptedException"), cells.get(5).toString());
+    assertEquals("\"still here\"", result(cells.get(6)));
 
-    // a cell that does not compile is an error too
-    Files.writeString(nb, """
-        {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
-         {"cell_type": "code", "id": "a", "metadata": {}, "execution_count": null, "outputs": [], "source": "int y = \\"text\\";"}]}
-        """);
-    JobRunner.Result bad = run(tmp.resolve("out"), nb.toString());
-    assertEquals(1, bad.exitCode());
-    assertTrue(bad.stderr().contains("error: t.ipynb cell 1: CompilationError: incompatible types"), bad.stderr());
+    // without --allow-errors (notebooks/run.sh), a failing cell fails the run and nothing is saved
+    JobRunner.Result failing = run(tmp.resolve("strict"), nb.toString());
+    assertEquals(1, failing.exitCode(), failing.stdout() + failing.stderr());
+    assertTrue(failing.stderr().contains("IllegalStateException: boom"), failing.stderr());
+    assertTrue(!Files.exists(tmp.resolve("strict/t.ipynb")));
   }
 
   /** Runs a checked-in notebook; asserts every cell ran cleanly and it shows {@code images} images; returns its text outputs. */
