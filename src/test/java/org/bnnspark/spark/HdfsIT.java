@@ -35,15 +35,7 @@ class HdfsIT {
 
   @BeforeAll
   static void start() throws Exception {
-    Configuration conf = new Configuration();
-    conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, tmp.resolve("dfs").toString());
-    conf.set("dfs.namenode.rpc-address", "127.0.0.1:0");
-    conf.set("dfs.datanode.address", "127.0.0.1:0");
-    conf.set("dfs.datanode.http.address", "127.0.0.1:0");
-    conf.set("dfs.datanode.ipc.address", "127.0.0.1:0");
-    conf.set("dfs.namenode.http-address", "127.0.0.1:0");
-    cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
-    cluster.waitActive();
+    cluster = MiniHdfs.start(tmp.resolve("dfs"));
     fs = cluster.getFileSystem();
     hdfs = "hdfs://127.0.0.1:" + cluster.getNameNodePort();
     localData = TestData.write(tmp.resolve("idx"), 1200, 300, true);

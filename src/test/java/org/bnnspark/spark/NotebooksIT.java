@@ -206,4 +206,22 @@ class NotebooksIT {
     assertEquals(List.of("BinaryConnect", "BinaryNet", "XNOR-Net", "XNOR-Net++", "ABC-Net"), methods, all);
     assertTrue(all.contains("<table>") && all.contains("ABC-Net</td>"), all);
   }
+
+  @Test
+  void syncStrategiesNotebookComparesTimeAccuracyAndBytes() throws Exception {
+    String all = runCleanly("sync-strategies.ipynb", 2);
+    Matcher m = Pattern.compile("<tr><td>([^<]+)</td><td>([\\d.]+)</td><td>(0\\.\\d+)</td><td>([\\d.]+)</td></tr>").matcher(all);
+    Map<String, double[]> rows = new java.util.LinkedHashMap<>();
+    while (m.find()) {
+      rows.put(m.group(1), new double[] {Double.parseDouble(m.group(2)), Double.parseDouble(m.group(3)),
+          Double.parseDouble(m.group(4))});
+    }
+    assertEquals(3, rows.size(), all);
+    List<double[]> r = new ArrayList<>(rows.values());
+    for (double[] x : r) {
+      assertTrue(x[1] > 0.9, "every strategy learns MNIST in 3 epochs: " + all);
+    }
+    assertTrue(r.get(0)[0] > r.get(1)[0], "one job per step costs more time than 32 local steps per job: " + all);
+    assertTrue(r.get(0)[2] > r.get(1)[2] && r.get(1)[2] > r.get(2)[2], "bytes: every_step > local > local + sign_ef: " + all);
+  }
 }

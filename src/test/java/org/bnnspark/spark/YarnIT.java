@@ -42,14 +42,7 @@ class YarnIT {
 
   @BeforeAll
   static void start() throws Exception {
-    Configuration conf = new Configuration();
-    conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, tmp.resolve("dfs").toString());
-    for (String key : List.of("dfs.namenode.rpc-address", "dfs.datanode.address", "dfs.datanode.http.address",
-        "dfs.datanode.ipc.address", "dfs.namenode.http-address")) {
-      conf.set(key, "127.0.0.1:0");
-    }
-    dfs = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
-    dfs.waitActive();
+    dfs = MiniHdfs.start(tmp.resolve("dfs"));
     fs = dfs.getFileSystem();
     hdfs = "hdfs://127.0.0.1:" + dfs.getNameNodePort();
 
