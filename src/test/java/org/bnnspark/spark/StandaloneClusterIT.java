@@ -155,6 +155,22 @@ class StandaloneClusterIT {
       assertArrayEquals(Files.readAllBytes(client.resolve("model.bnn")), Files.readAllBytes(cluster.resolve("model.bnn")),
           "the driver's place must not change the model");
 
+      // scoring, plain spark-submit in cluster mode with our serializer settings this time
+      Path scores = tmp.resolve("cluster-scores");
+      r = JobRunner.run(env, concat(clusterMode, "--conf", "spark.serializer=org.apache.spark.serializer.KryoSerializer",
+          "--conf", "spark.kryo.registrator=org.bnnspark.spark.BnnKryoRegistrator", "--conf", "spark.kryo.registrationRequired=true",
+          "--class", "org.bnnspark.cli.Score", app, "--model", cluster.toString(), "--input", data.toString(), "--output",
+          scores.toString(), "--output-format", "csv"));
+      assertEquals(0, r.exitCode(), r.stdout() + r.stderr() + c.logs());
+      assertTrue(Files.exists(scores.resolve("_SUCCESS")), driverLog(c, "stderr"));
+      long rows = 0;
+      try (var parts = Files.list(scores)) {
+        for (Path part : parts.filter(f -> f.getFileName().toString().endsWith(".csv")).toList()) {
+          rows += Files.readAllLines(part).stream().filter(l -> !l.startsWith("index")).count();
+        }
+      }
+      assertEquals(200, rows, "every test row scored");
+
       // a relative output in cluster mode: one line in the driver's log. Spark's standalone client
       // exits 0 whatever the driver's state (it only logs it); jobs/train.sh reads the state and fails
       r = JobRunner.run(env, concat(clusterMode, concat(job, "--output", "relative/out")));
