@@ -155,9 +155,19 @@ class StandaloneClusterIT {
       assertArrayEquals(Files.readAllBytes(client.resolve("model.bnn")), Files.readAllBytes(cluster.resolve("model.bnn")),
           "the driver's place must not change the model");
 
-      // scoring, plain spark-submit in cluster mode with our serializer settings this time
+      // scoring, plain spark-submit in cluster mode with our serializer settings this time. A driver that
+      // a standalone worker starts gets none of the JVM options Spark needs on JDK 17+ (Spark's own
+      // launchers add them everywhere else), and Spark's Kryo setup needs java.nio opened: the README
+      // takes them from the jar's spark-defaults.conf, as here
+      String opts;
+      try (java.util.zip.ZipFile jar = new java.util.zip.ZipFile(app)) {
+        opts = new String(jar.getInputStream(jar.getEntry("bnn-spark/conf/spark-defaults.conf")).readAllBytes()).lines()
+            .filter(l -> l.startsWith("spark.driver.extraJavaOptions")).findFirst().orElseThrow()
+            .substring("spark.driver.extraJavaOptions".length()).strip();
+      }
       Path scores = tmp.resolve("cluster-scores");
-      r = JobRunner.run(env, concat(clusterMode, "--conf", "spark.serializer=org.apache.spark.serializer.KryoSerializer",
+      r = JobRunner.run(env, concat(clusterMode, "--driver-java-options", opts,
+          "--conf", "spark.serializer=org.apache.spark.serializer.KryoSerializer",
           "--conf", "spark.kryo.registrator=org.bnnspark.spark.BnnKryoRegistrator", "--conf", "spark.kryo.registrationRequired=true",
           "--class", "org.bnnspark.cli.Score", app, "--model", cluster.toString(), "--input", data.toString(), "--output",
           scores.toString(), "--output-format", "csv"));
