@@ -53,8 +53,8 @@ public final class Evaluate {
     SparkSession spark = JobMain.sparkSession(a, "bnn-spark evaluate", "local[*]");
     try {
       Configuration hconf = spark.sparkContext().hadoopConfiguration();
-      JobMain.requireAbsoluteOutput(spark, "--json", a.get("--json", null));
-      JobMain.requireAbsoluteOutput(spark, "--confusion-image", a.get("--confusion-image", null));
+      JobMain.requireAbsoluteOutput("--json", a.get("--json", null));
+      JobMain.requireAbsoluteOutput("--confusion-image", a.get("--confusion-image", null));
       Broadcast<ScoringModel> model = ScoringJobs.model(a, spark);
       ScoringInput.Input in = ScoringJobs.input(a, spark, model.value(), "0", true, false);
       int k = model.value().classes();

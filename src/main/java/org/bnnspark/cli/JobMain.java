@@ -47,7 +47,10 @@ public final class JobMain {
     System.exit(code);
   }
 
-  /** Whether this JVM is a driver that spark-submit started in cluster deploy mode. */
+  /**
+   * Whether this JVM is a driver that spark-submit started in cluster deploy mode (the standalone
+   * worker's DriverWrapper and YARN's ApplicationMaster set Spark's settings as system properties).
+   */
   static boolean clusterDriver() {
     return "cluster".equals(System.getProperty("spark.submit.deployMode"));
   }
@@ -130,8 +133,8 @@ public final class JobMain {
    * container, so a relative output path would land there and be lost with it: it must be absolute
    * or a Hadoop URI. A one-line usage error instead of a surprise; nothing to check in client mode.
    */
-  static void requireAbsoluteOutput(org.apache.spark.sql.SparkSession spark, String option, String path) {
-    if (path == null || !"cluster".equals(spark.sparkContext().getConf().get("spark.submit.deployMode", "client"))) {
+  static void requireAbsoluteOutput(String option, String path) {
+    if (path == null || !clusterDriver()) {
       return;
     }
     org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);

@@ -71,8 +71,8 @@ public final class Score {
     SparkSession spark = JobMain.sparkSession(a, "bnn-spark score", "local[*]");
     try {
       org.apache.hadoop.conf.Configuration hconf = spark.sparkContext().hadoopConfiguration();
-      JobMain.requireAbsoluteOutput(spark, "--output", output);
-      JobMain.requireAbsoluteOutput(spark, "--quarantine", quarantine ? quarantinePath : null);
+      JobMain.requireAbsoluteOutput("--output", output);
+      JobMain.requireAbsoluteOutput("--quarantine", quarantine ? quarantinePath : null);
       DatasetCommit.prepare(output, overwrite, hconf);
       if (quarantine) {
         DatasetCommit.prepare(quarantinePath, overwrite, hconf);

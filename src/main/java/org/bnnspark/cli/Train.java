@@ -92,10 +92,10 @@ public final class Train {
     try {
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       Configuration hconf = jsc.hadoopConfiguration();
-      if (outputOption == null && "cluster".equals(jsc.getConf().get("spark.submit.deployMode", "client"))) {
+      if (outputOption == null && JobMain.clusterDriver()) {
         throw new UsageException("--output is required in cluster deploy mode (an absolute path on shared storage or a Hadoop URI)");
       }
-      JobMain.requireAbsoluteOutput(spark, "--output", outputOption);
+      JobMain.requireAbsoluteOutput("--output", outputOption);
       ConfigFiles.Found found = ConfigFiles.read(configFile, hconf);
       ModelConfig config = ModelConfig.parse(found.text(), found.source());
       TrainingSpec t = config.training();

@@ -101,37 +101,35 @@ public final class JavaKernel extends BaseKernel {
     interrupted = false;
     Object result = null;
     String remaining = code;
-    {
-      while (!remaining.isBlank()) {
-        SourceCodeAnalysis.CompletionInfo info = analysis.analyzeCompletion(remaining);
-        if (!info.completeness().isComplete()) {
-          throw new IllegalArgumentException("the cell ends inside a statement: " + firstLine(remaining));
-        }
-        result = null;
-        List<SnippetEvent> events = shell.eval(info.source());
-        if (interrupted) {
-          throw new CellException("java.lang.InterruptedException: the cell was interrupted");
-        }
-        for (SnippetEvent e : events) {
-          if (e.causeSnippet() != null) {
-            continue; // an update of a dependent snippet, not this one
-          }
-          if (e.status() == Snippet.Status.REJECTED) {
-            throw new CompilationException(diagnostics(e.snippet()));
-          }
-          if (e.exception() != null) {
-            throw asThrowable(e.exception());
-          }
-          boolean expression = e.snippet().kind() == Snippet.Kind.EXPRESSION
-              || (e.snippet().kind() == Snippet.Kind.VAR && e.snippet().subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND);
-          if (expression && !info.source().strip().endsWith(";")) {
-            result = e.value();
-          }
-        }
-        remaining = info.remaining();
+    while (!remaining.isBlank()) {
+      SourceCodeAnalysis.CompletionInfo info = analysis.analyzeCompletion(remaining);
+      if (!info.completeness().isComplete()) {
+        throw new IllegalArgumentException("the cell ends inside a statement: " + firstLine(remaining));
       }
-      return result;
+      result = null;
+      List<SnippetEvent> events = shell.eval(info.source());
+      if (interrupted) {
+        throw new CellException("java.lang.InterruptedException: the cell was interrupted");
+      }
+      for (SnippetEvent e : events) {
+        if (e.causeSnippet() != null) {
+          continue; // an update of a dependent snippet, not this one
+        }
+        if (e.status() == Snippet.Status.REJECTED) {
+          throw new CompilationException(diagnostics(e.snippet()));
+        }
+        if (e.exception() != null) {
+          throw asThrowable(e.exception());
+        }
+        boolean expression = e.snippet().kind() == Snippet.Kind.EXPRESSION
+            || (e.snippet().kind() == Snippet.Kind.VAR && e.snippet().subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND);
+        if (expression && !info.source().strip().endsWith(";")) {
+          result = e.value();
+        }
+      }
+      remaining = info.remaining();
     }
+    return result;
   }
 
   /** Where a snippet leaves the class loader JShell defines the cells' classes in. */
@@ -208,8 +206,11 @@ public final class JavaKernel extends BaseKernel {
   @Override
   public String isComplete(String code) {
     SourceCodeAnalysis.Completeness c = analysis.analyzeCompletion(code).completeness();
-    return c.isComplete() ? IS_COMPLETE_YES : c == SourceCodeAnalysis.Completeness.DEFINITELY_INCOMPLETE ? "    "
-        : c == SourceCodeAnalysis.Completeness.CONSIDERED_INCOMPLETE ? "    " : IS_COMPLETE_BAD;
+    if (c.isComplete()) {
+      return IS_COMPLETE_YES;
+    }
+    // Jupyter's answer for "needs more lines" is the indent to continue with
+    return c == SourceCodeAnalysis.Completeness.UNKNOWN ? IS_COMPLETE_BAD : "    ";
   }
 
   @Override

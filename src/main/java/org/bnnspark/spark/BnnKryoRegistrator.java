@@ -41,20 +41,22 @@ public final class BnnKryoRegistrator implements KryoRegistrator {
     kryo.register(java.util.Collections.singletonList(0).getClass());
     // Spark SQL ships schemas as task results (Parquet footers are read by a job when a data set
     // has several files); they must be registered too when registration is required
-    for (String name : SQL_TYPES) {
-      try {
-        kryo.register(Class.forName(name));
-      } catch (ClassNotFoundException e) {
-        throw new IllegalStateException("Spark SQL class " + name + " is missing", e);
-      }
-    }
+    registerByName(kryo, SQL_TYPES, true);
     // Structured Streaming's file sink sends each task's written files back as task results:
-    // scoring a stream into Parquet with registration required needs them
-    for (String name : STREAMING) {
+    // scoring a stream into Parquet with registration required needs them (another Spark version may
+    // name them otherwise: only a registration-required stream would notice)
+    registerByName(kryo, STREAMING, false);
+  }
+
+  /** Registers Spark's classes by name; a missing one fails only when {@code required}. */
+  private static void registerByName(Kryo kryo, String[] names, boolean required) {
+    for (String name : names) {
       try {
         kryo.register(Class.forName(name));
       } catch (ClassNotFoundException e) {
-        // another Spark version names them otherwise: only a registration-required stream would notice
+        if (required) {
+          throw new IllegalStateException("Spark class " + name + " is missing", e);
+        }
       }
     }
   }

@@ -78,8 +78,17 @@ public final class ConfigFiles {
     return s.matches("[A-Za-z0-9_.-]+") ? s : null;
   }
 
-  /** The names of the built-in configurations (read from the jar or class directory holding this class). */
+  /** The names of the built-in configurations (read once from the jar or class directory holding this class). */
   public static List<String> builtIns() {
+    return BuiltIns.NAMES;
+  }
+
+  /** Lazily listed, once per JVM. */
+  private static final class BuiltIns {
+    static final List<String> NAMES = list();
+  }
+
+  private static List<String> list() {
     java.util.TreeSet<String> names = new java.util.TreeSet<>();
     try {
       java.net.URL where = ConfigFiles.class.getProtectionDomain().getCodeSource().getLocation();

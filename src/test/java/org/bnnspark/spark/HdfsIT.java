@@ -37,9 +37,9 @@ class HdfsIT {
   static void start() throws Exception {
     cluster = MiniHdfs.start(tmp.resolve("dfs"));
     fs = cluster.getFileSystem();
-    hdfs = "hdfs://127.0.0.1:" + cluster.getNameNodePort();
+    hdfs = MiniHdfs.uri(cluster);
     localData = TestData.write(tmp.resolve("idx"), 1200, 300, true);
-    fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(localData.toUri()), new org.apache.hadoop.fs.Path(hdfs + "/data/idx"));
+    MiniHdfs.upload(cluster, localData, hdfs + "/data/idx");
     config = tmp.resolve("test.json");
     Files.writeString(config, TestData.CONFIG);
   }

@@ -21,4 +21,14 @@ final class MiniHdfs {
     cluster.waitActive();
     return cluster;
   }
+
+  /** {@code hdfs://127.0.0.1:PORT}. */
+  static String uri(MiniDFSCluster cluster) {
+    return "hdfs://127.0.0.1:" + cluster.getNameNodePort();
+  }
+
+  /** Copies a local file or directory to {@code target} (an hdfs:// path). */
+  static void upload(MiniDFSCluster cluster, Path local, String target) throws IOException {
+    cluster.getFileSystem().copyFromLocalFile(new org.apache.hadoop.fs.Path(local.toUri()), new org.apache.hadoop.fs.Path(target));
+  }
 }

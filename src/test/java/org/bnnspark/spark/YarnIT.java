@@ -44,7 +44,7 @@ class YarnIT {
   static void start() throws Exception {
     dfs = MiniHdfs.start(tmp.resolve("dfs"));
     fs = dfs.getFileSystem();
-    hdfs = "hdfs://127.0.0.1:" + dfs.getNameNodePort();
+    hdfs = MiniHdfs.uri(dfs);
 
     YarnConfiguration y = new YarnConfiguration();
     // the shaded minicluster has no capacity-scheduler.xml: one root queue, inline
@@ -84,7 +84,7 @@ class YarnIT {
     Files.writeString(hadoopConf.resolve("core-site.xml"), site(Map.of("fs.defaultFS", hdfs)));
 
     localData = TestData.write(tmp.resolve("idx"), 1200, 300, false);
-    fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(localData.toUri()), new org.apache.hadoop.fs.Path(hdfs + "/data/idx"));
+    MiniHdfs.upload(dfs, localData, hdfs + "/data/idx");
     config = tmp.resolve("test.json");
     Files.writeString(config, TestData.CONFIG);
   }
@@ -182,7 +182,7 @@ class YarnIT {
     Path slow = tmp.resolve("slow.json");
     Files.writeString(slow, TestData.CONFIG.replace("\"batch_size\": 64", "\"batch_size\": 16"));
     Path bigger = TestData.write(tmp.resolve("idx-bigger"), 3000, 300, false);
-    fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(bigger.toUri()), new org.apache.hadoop.fs.Path(hdfs + "/data/bigger"));
+    MiniHdfs.upload(dfs, bigger, hdfs + "/data/bigger");
     JobRunner.Result local = JobRunner.train("--data", bigger.toString(), "--config", slow.toString(), "--partitions", "2",
         "--master", "local[2]", "--output", tmp.resolve("local-bigger").toString(), "--quiet");
     assertEquals(0, local.exitCode(), local.stderr());
