@@ -14,6 +14,13 @@ package org.bnnspark.bits;
  *
  * since a value pair agrees exactly when its bits are equal, and XOR of the zero padding is zero.
  *
+ * <h2>Short rows: the k-major form</h2>
+ * A convolution's window rows are a few words long (a 3×3 window over 32 channels is 288 bits, 5
+ * words), shorter than one 512-bit vector of words. {@link #gemmKMajor} takes the right operand
+ * rearranged word-major ({@link #kMajor}: word k of row j at {@code bT[k·n + j]}), so a kernel can run
+ * a vector over the n output columns against one broadcast word of {@code a_i}: the same dots, with
+ * no lanes wasted on a row shorter than a vector and no reduction across lanes.
+ *
  * <h2>Thresholded packed output</h2>
  * {@link #gemmThresholded} fuses the next layer's BatchNorm and sign ({@link SignThresholds}): output
  * bit {@code (i, j)} is +1 when {@code dot ≥ threshold[j]}, or, for columns whose BN scale is negative,
@@ -38,6 +45,41 @@ public abstract class BinaryGemm {
    */
   public abstract void gemm(long[] a, int aOff, int m, long[] b, int bOff, int n, int words, int bits,
       int[] c, int cOff, int ldc);
+
+  /**
+   * {@code c[cOff + i*ldc + j] = a_i · b_j} for i in [0, m), j in [0, n), with {@code b} in the
+   * k-major form of {@link #kMajor}; otherwise as {@link #gemm}.
+   */
+  public abstract void gemmKMajor(long[] a, int aOff, int m, long[] bT, int n, int words, int bits, int[] c, int cOff, int ldc);
+
+  /** The k-major form of {@code n} packed rows of {@code words} longs at {@code b[bOff]}: word k of row j at {@code [k·n + j]}. */
+  public static long[] kMajor(long[] b, int bOff, int n, int words) {
+    long[] t = new long[n * words];
+    for (int j = 0; j < n; j++) {
+      for (int k = 0; k < words; k++) {
+        t[k * n + j] = b[bOff + j * words + k];
+      }
+    }
+    return t;
+  }
+
+  /** The portable k-major product: per row, the popcounts accumulate across the columns (a loop C2 may vectorize). */
+  static void scalarKMajor(long[] a, int aOff, int m, long[] bT, int n, int words, int bits, int[] c, int cOff, int ldc) {
+    for (int i = 0; i < m; i++) {
+      int row = cOff + i * ldc;
+      java.util.Arrays.fill(c, row, row + n, 0);
+      for (int k = 0; k < words; k++) {
+        long x = a[aOff + i * words + k];
+        int col = k * n;
+        for (int j = 0; j < n; j++) {
+          c[row + j] += Long.bitCount(x ^ bT[col + j]);
+        }
+      }
+      for (int j = 0; j < n; j++) {
+        c[row + j] = bits - 2 * c[row + j];
+      }
+    }
+  }
 
   /** Dot product of two packed vectors of {@code bits} values. */
   public static int dot(long[] a, int aOff, long[] b, int bOff, int bits) {

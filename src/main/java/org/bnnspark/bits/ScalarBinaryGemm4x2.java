@@ -65,4 +65,9 @@ final class ScalarBinaryGemm4x2 extends BinaryGemm {
       }
     }
   }
+
+  @Override
+  public void gemmKMajor(long[] a, int aOff, int m, long[] bT, int n, int words, int bits, int[] c, int cOff, int ldc) {
+    scalarKMajor(a, aOff, m, bT, n, words, bits, c, cOff, ldc);
+  }
 }

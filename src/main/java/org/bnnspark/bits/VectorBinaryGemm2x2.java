@@ -1,7 +1,9 @@
 package org.bnnspark.bits;
 
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -12,11 +14,17 @@ import jdk.incubator.vector.VectorSpecies;
  * (it came in JDK 19). The operator is therefore looked up by reflection into a {@code static final}
  * field: on 17 it is null and {@link #available()} says no; on 19+ C2 treats it as a constant and
  * intrinsifies the lane-wise popcount (VPOPCNTQ on AVX-512).
+ *
+ * <p>{@link #gemmKMajor}: per row of {@code a}, 4 vectors of output columns against one broadcast
+ * word at a time; the counts turn into dots and narrow to ints lane-wise.
  */
 final class VectorBinaryGemm2x2 extends BinaryGemm {
   static final VectorBinaryGemm2x2 INSTANCE = new VectorBinaryGemm2x2();
   private static final VectorSpecies<Long> SPECIES = LongVector.SPECIES_PREFERRED;
   private static final VectorOperators.Unary BIT_COUNT = lookUpBitCount();
+  /** Ints, as many lanes as {@link #SPECIES} has longs (what the counts narrow to). */
+  private static final VectorSpecies<Integer> NARROW = VectorSpecies.of(int.class,
+      VectorShape.forBitSize(Math.max(64, SPECIES.vectorBitSize() / 2)));
 
   private static VectorOperators.Unary lookUpBitCount() {
     try {
@@ -86,5 +94,56 @@ final class VectorBinaryGemm2x2 extends BinaryGemm {
         c[cOff + i * ldc + j] = dot(a, aOff + i * words, b, bOff + j * words, bits);
       }
     }
+  }
+
+  @Override
+  public void gemmKMajor(long[] a, int aOff, int m, long[] bT, int n, int words, int bits, int[] c, int cOff, int ldc) {
+    int lanes = SPECIES.length();
+    if (n < lanes || NARROW.length() != lanes) {
+      scalarKMajor(a, aOff, m, bT, n, words, bits, c, cOff, ldc);
+      return;
+    }
+    for (int i = 0; i < m; i++) {
+      int ai = aOff + i * words;
+      int row = cOff + i * ldc;
+      int j = 0;
+      for (; j + 4 * lanes <= n; j += 4 * lanes) {
+        LongVector s0 = LongVector.zero(SPECIES);
+        LongVector s1 = s0, s2 = s0, s3 = s0;
+        for (int k = 0; k < words; k++) {
+          LongVector x = LongVector.broadcast(SPECIES, a[ai + k]);
+          int col = k * n + j;
+          s0 = s0.add(x.lanewise(VectorOperators.XOR, LongVector.fromArray(SPECIES, bT, col)).lanewise(BIT_COUNT));
+          s1 = s1.add(x.lanewise(VectorOperators.XOR, LongVector.fromArray(SPECIES, bT, col + lanes)).lanewise(BIT_COUNT));
+          s2 = s2.add(x.lanewise(VectorOperators.XOR, LongVector.fromArray(SPECIES, bT, col + 2 * lanes)).lanewise(BIT_COUNT));
+          s3 = s3.add(x.lanewise(VectorOperators.XOR, LongVector.fromArray(SPECIES, bT, col + 3 * lanes)).lanewise(BIT_COUNT));
+        }
+        store(s0, bits, c, row + j);
+        store(s1, bits, c, row + j + lanes);
+        store(s2, bits, c, row + j + 2 * lanes);
+        store(s3, bits, c, row + j + 3 * lanes);
+      }
+      for (; j + lanes <= n; j += lanes) {
+        LongVector s0 = LongVector.zero(SPECIES);
+        for (int k = 0; k < words; k++) {
+          s0 = s0.add(LongVector.broadcast(SPECIES, a[ai + k]).lanewise(VectorOperators.XOR, LongVector.fromArray(SPECIES, bT, k * n + j))
+              .lanewise(BIT_COUNT));
+        }
+        store(s0, bits, c, row + j);
+      }
+      for (; j < n; j++) {
+        int pop = 0;
+        for (int k = 0; k < words; k++) {
+          pop += Long.bitCount(a[ai + k] ^ bT[k * n + j]);
+        }
+        c[row + j] = bits - 2 * pop;
+      }
+    }
+  }
+
+  /** {@code c[off …] = bits − 2·counts}, narrowed to ints. */
+  private static void store(LongVector counts, int bits, int[] c, int off) {
+    LongVector dots = counts.lanewise(VectorOperators.MUL, -2L).add(bits);
+    ((IntVector) dots.convertShape(VectorOperators.L2I, NARROW, 0)).intoArray(c, off);
   }
 }

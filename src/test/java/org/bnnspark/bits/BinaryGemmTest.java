@@ -136,6 +136,32 @@ class BinaryGemmTest {
   }
 
   @Test
+  void kMajorProductEqualsTheReferenceAtWordAndVectorBoundaries() {
+    SplittableRandom rng = new SplittableRandom(11);
+    // column counts around one, four and more vectors of 2, 4 and 8 longs; rows of one to a dozen words
+    int[] columns = {1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100};
+    for (BinaryGemm kernel : kernels()) {
+      for (int trial = 0; trial < 80; trial++) {
+        int m = 1 + rng.nextInt(5);
+        int n = columns[trial % columns.length];
+        int bits = trial < BOUNDARY_LENGTHS.length ? BOUNDARY_LENGTHS[trial] : 1 + rng.nextInt(12 * 64);
+        float[] a = randomValues(rng, m * bits);
+        float[] b = randomValues(rng, n * bits);
+        int words = BitPacking.words(bits);
+        int ldc = n + 3;
+        int[] c = new int[2 + m * ldc];
+        kernel.gemmKMajor(BitPacking.packRows(a, m, bits), 0, m, BinaryGemm.kMajor(BitPacking.packRows(b, n, bits), 0, n, words), n, words,
+            bits, c, 2, ldc);
+        for (int i = 0; i < m; i++) {
+          for (int j = 0; j < n; j++) {
+            assertEquals(floatDot(a, i * bits, b, j * bits, bits), c[2 + i * ldc + j], kernel.name() + " m=" + m + " n=" + n + " bits=" + bits);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
   void thresholdedOutputEqualsNaiveCompare() {
     SplittableRandom rng = new SplittableRandom(4);
     for (BinaryGemm kernel : kernels()) {
