@@ -52,6 +52,11 @@ public abstract class BinaryGemm {
    */
   public abstract void gemmKMajor(long[] a, int aOff, int m, long[] bT, int n, int words, int bits, int[] c, int cOff, int ldc);
 
+  /** Whether {@link #gemmKMajor} beats {@link #gemm} on rows of {@code words} longs against {@code n} columns. */
+  public boolean prefersKMajor(int words, int n) {
+    return false;
+  }
+
   /** The k-major form of {@code n} packed rows of {@code words} longs at {@code b[bOff]}: word k of row j at {@code [k·n + j]}. */
   public static long[] kMajor(long[] b, int bOff, int n, int words) {
     long[] t = new long[n * words];

@@ -46,15 +46,13 @@ public final class SignThresholds {
 
   /** Packs the signs of {@code dots[dOff … dOff+n)} into {@code words(n)} longs at {@code out[outOff]}. */
   public void pack(int[] dots, int dOff, long[] out, int outOff) {
-    int full = INTS == null ? 0 : n & ~63;
-    for (int w = 0; w < full >>> 6; w++) {
-      out[outOff + w] = packVectorWord(dots, dOff, w << 6);
-    }
-    for (int w = full >>> 6, words = BitPacking.words(n); w < words; w++) {
-      long word = 0L;
+    for (int w = 0, words = BitPacking.words(n); w < words; w++) {
       int j0 = w << 6;
-      int jEnd = Math.min(n, j0 + 64);
-      for (int j = j0; j < jEnd; j++) {
+      int count = Math.min(64, n - j0);
+      // whole lane groups by vector (a word of 64, or the 32 filters of a small convolution), the rest scalar
+      int vector = INTS == null ? 0 : count - count % INTS.length();
+      long word = vector == 0 ? 0L : packVectorBits(dots, dOff, j0, vector);
+      for (int j = j0 + vector; j < j0 + count; j++) {
         int m = negate[j];
         int v = (dots[dOff + j] ^ m) - m;
         word |= (v >= bound[j] ? 1L : 0L) << (j - j0);
@@ -63,10 +61,11 @@ public final class SignThresholds {
     }
   }
 
-  private long packVectorWord(int[] dots, int dOff, int j0) {
+  /** The bits of neurons {@code j0 … j0+count)}, {@code count} a multiple of the lanes. */
+  private long packVectorBits(int[] dots, int dOff, int j0, int count) {
     int lanes = INTS.length();
     long word = 0L;
-    for (int k = 0; k < 64; k += lanes) {
+    for (int k = 0; k < count; k += lanes) {
       IntVector m = IntVector.fromArray(INTS, negate, j0 + k);
       IntVector v = IntVector.fromArray(INTS, dots, dOff + j0 + k).lanewise(VectorOperators.XOR, m).sub(m);
       word |= v.compare(VectorOperators.GE, IntVector.fromArray(INTS, bound, j0 + k)).toLong() << k;

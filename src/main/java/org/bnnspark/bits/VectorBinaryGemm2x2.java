@@ -96,6 +96,12 @@ final class VectorBinaryGemm2x2 extends BinaryGemm {
     }
   }
 
+  /** Rows shorter than two vectors leave the row-major tile's lanes mostly idle. */
+  @Override
+  public boolean prefersKMajor(int words, int n) {
+    return words < 2 * SPECIES.length() && n >= SPECIES.length() && NARROW.length() == SPECIES.length();
+  }
+
   @Override
   public void gemmKMajor(long[] a, int aOff, int m, long[] bT, int n, int words, int bits, int[] c, int cOff, int ldc) {
     int lanes = SPECIES.length();

@@ -1,6 +1,7 @@
 package org.bnnspark.bits;
 
 import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -16,6 +17,7 @@ final class VectorLevelDots extends LevelDots {
   static final VectorLevelDots INSTANCE = new VectorLevelDots();
   private static final VectorSpecies<Short> SHORTS = ShortVector.SPECIES_256;
   private static final VectorSpecies<Byte> BYTES = ByteVector.SPECIES_128;
+  private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED;
   private static final int LEVELS_PER_PARTIAL = 128;
   private final ThreadLocal<short[]> partial = ThreadLocal.withInitial(() -> new short[0]);
 
@@ -64,5 +66,22 @@ final class VectorLevelDots extends LevelDots {
       }
     }
     return total;
+  }
+
+  /** Int lanes over the filters; the filters past the last whole vector run scalar. */
+  @Override
+  public void scatter(int q, int[] rows, int[] targets, int from, int to, int[] w, int f, int[] sums) {
+    int lanes = INTS.length();
+    int vectorEnd = f - f % lanes;
+    for (int e = from; e < to; e++) {
+      int row = rows[e] * f;
+      int target = targets[e] * f;
+      for (int j = 0; j < vectorEnd; j += lanes) {
+        IntVector.fromArray(INTS, w, row + j).mul(q).add(IntVector.fromArray(INTS, sums, target + j)).intoArray(sums, target + j);
+      }
+    }
+    if (vectorEnd < f) {
+      scalarScatter(q, rows, targets, from, to, w, vectorEnd, f, sums);
+    }
   }
 }

@@ -56,7 +56,7 @@ public final class ModelSummary {
     // the training graph stores every weight as float32, and a folded stage's BN as 4 floats per neuron
     long float32Bytes = 4 * (weights + (st.folded() ? 4L * st.features() : 0)) + 4 * (floats - (st.linear() == PackedStage.Linear.REAL ? weights : 0));
     Representation input = m.stageInput(s);
-    boolean integer = st.linear() == PackedStage.Linear.BINARY && PackedModel.integerDotValue(input, st.conv() != null, st.patch()) != null;
+    boolean integer = st.linear() == PackedStage.Linear.BINARY && PackedModel.integerDotValue(input, st.patch()) != null;
     long binaryMacs = integer && input == Representation.BITS ? macs : 0;
     long levelMacs = integer && input == Representation.LEVELS ? macs : 0;
     long floatMacs = integer ? 0 : macs;

@@ -240,7 +240,7 @@ public final class PackedModel {
     int features = out.channels();
     int patch = conv != null ? conv.patchSize() : in.size();
     long[] packed = BitPacking.packRows(weights, features, patch);
-    Thresholds.DotValue value = integerDotValue(input, conv != null, patch);
+    Thresholds.DotValue value = integerDotValue(input, patch);
     if (!signOut || value == null || !java.util.Arrays.stream(ops).allMatch(PointwiseOp::monotone)) {
       return new PackedStage(linear, in, out, conv, pool, packed, null, null, null, null, ops, signOut, null);
     }
@@ -252,13 +252,13 @@ public final class PackedModel {
 
   /**
    * How a binary stage's integer dot maps to the training graph's float, or null when it runs in
-   * float: on bits always; on input levels for a dense product (a convolution on levels runs the
-   * graph's float im2col, exact as well — first layers are small).
+   * float: on bits always; on input levels, a dense product's or a convolution's window of fewer
+   * than 2¹⁶ values (whose float sums are exact: see {@link NetworkSpec#scaleInput}).
    */
-  static Thresholds.DotValue integerDotValue(Representation input, boolean conv, int patch) {
+  static Thresholds.DotValue integerDotValue(Representation input, int patch) {
     return switch (input) {
       case BITS -> d -> (float) d;
-      case LEVELS -> !conv && patch <= MAX_EXACT_LEVEL_INPUTS ? d -> d / (float) NetworkSpec.INPUT_LEVELS : null;
+      case LEVELS -> patch <= MAX_EXACT_LEVEL_INPUTS ? d -> d / (float) NetworkSpec.INPUT_LEVELS : null;
       case FLOAT -> null;
     };
   }

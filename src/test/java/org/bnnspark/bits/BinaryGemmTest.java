@@ -207,6 +207,72 @@ class BinaryGemmTest {
   }
 
   @Test
+  void levelScatterKernelsEqualTheIntegerReference() {
+    SplittableRandom rng = new SplittableRandom(13);
+    List<LevelDots> kernels = new java.util.ArrayList<>(List.of(LevelDots.portable()));
+    if (LevelDots.vectorOrNull() != null) {
+      kernels.add(LevelDots.vectorOrNull());
+    }
+    for (int trial = 0; trial < 40; trial++) {
+      // filters around one and two vectors of 8 and 16 ints
+      int f = trial < BOUNDARY_LENGTHS.length ? Math.min(BOUNDARY_LENGTHS[trial], 129) : 1 + rng.nextInt(70);
+      int rowsOfWeights = 1 + rng.nextInt(12);
+      int positions = 1 + rng.nextInt(20);
+      int[] w = new int[rowsOfWeights * f];
+      for (int i = 0; i < w.length; i++) {
+        w[i] = rng.nextBoolean() ? 1 : -1;
+      }
+      int entries = 1 + rng.nextInt(15);
+      int[] rows = new int[entries];
+      int[] targets = new int[entries];
+      for (int e = 0; e < entries; e++) {
+        rows[e] = rng.nextInt(rowsOfWeights);
+        targets[e] = rng.nextInt(positions);
+      }
+      int from = rng.nextInt(entries);
+      int q = 1 + rng.nextInt(255);
+      int[] start = new int[positions * f];
+      for (int i = 0; i < start.length; i++) {
+        start[i] = rng.nextInt(2000) - 1000;
+      }
+      int[] expected = start.clone();
+      for (int e = from; e < entries; e++) {
+        for (int j = 0; j < f; j++) {
+          expected[targets[e] * f + j] += q * w[rows[e] * f + j];
+        }
+      }
+      for (LevelDots kernel : kernels) {
+        int[] sums = start.clone();
+        kernel.scatter(q, rows, targets, from, entries, w, f, sums);
+        assertArrayEquals(expected, sums, kernel.name() + " f=" + f);
+      }
+    }
+  }
+
+  @Test
+  void intMaxKernelsEqualTheScalarMaximum() {
+    SplittableRandom rng = new SplittableRandom(14);
+    List<IntMax> kernels = new java.util.ArrayList<>(List.of(IntMax.portable()));
+    if (IntMax.vectorOrNull() != null) {
+      kernels.add(IntMax.vectorOrNull());
+    }
+    for (int n : BOUNDARY_LENGTHS) {
+      int[] src = rng.ints(n + 5, Integer.MIN_VALUE, Integer.MAX_VALUE).toArray();
+      int[] dst = rng.ints(n + 7, Integer.MIN_VALUE, Integer.MAX_VALUE).toArray();
+      int[] expected = dst.clone();
+      for (int i = 0; i < n; i++) {
+        expected[3 + i] = Math.max(dst[3 + i], src[5 + i]);
+      }
+      for (IntMax kernel : kernels) {
+        int[] d = dst.clone();
+        kernel.maxInto(src, 5, d, 3, n);
+        assertArrayEquals(expected, d, kernel.name() + " n=" + n);
+      }
+    }
+    assertNotNull(IntMax.vectorOrNull(), "the tests run with jdk.incubator.vector: the vector kernel must load");
+  }
+
+  @Test
   void levelDotKernelsEqualTheIntegerReference() {
     SplittableRandom rng = new SplittableRandom(9);
     List<LevelDots> kernels = new java.util.ArrayList<>(List.of(LevelDots.portable()));

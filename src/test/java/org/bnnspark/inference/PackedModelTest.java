@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.SplittableRandom;
+import org.bnnspark.bits.BinaryGemm;
 import org.bnnspark.nn.BatchNorm;
 import org.bnnspark.nn.ConfigNode;
 import org.bnnspark.nn.Layer;
@@ -77,15 +78,86 @@ class PackedModelTest {
     float[] x = inputs(net.spec(), rows, seed + 1);
     float[] expected = new float[rows * net.classes()];
     net.predictLogits(ps[0], ps[1], x, rows, expected);
-    float[] actual = new float[rows * net.classes()];
-    PackedScorer scorer = model.newScorer();
-    scorer.logits(x, rows, actual);
-    assertArrayEquals(expected, actual, 0f, "packed logits differ from the training graph's");
-    // a second, smaller batch through the same buffers
-    float[] few = new float[7 * net.classes()];
-    scorer.logits(x, 7, few);
-    assertArrayEquals(java.util.Arrays.copyOf(expected, few.length), few, 0f);
+    for (BinaryGemm kernel : kernels()) {
+      float[] actual = new float[rows * net.classes()];
+      PackedScorer scorer = new PackedScorer(model, kernel);
+      scorer.logits(x, rows, actual);
+      assertArrayEquals(expected, actual, 0f, "packed logits (" + kernel.name() + ") differ from the training graph's");
+      // a second, smaller batch through the same buffers
+      float[] few = new float[7 * net.classes()];
+      scorer.logits(x, 7, few);
+      assertArrayEquals(java.util.Arrays.copyOf(expected, few.length), few, 0f);
+    }
     return model;
+  }
+
+  /** The kernel the scorer picks and its portable twin (the same one on a JVM without the Vector API's popcount). */
+  private static java.util.List<BinaryGemm> kernels() {
+    return BinaryGemm.best() == BinaryGemm.portable() ? java.util.List.of(BinaryGemm.portable())
+        : java.util.List.of(BinaryGemm.best(), BinaryGemm.portable());
+  }
+
+  /**
+   * Model files written by earlier builds (src/test/resources/legacy-models: format version 2 by the
+   * build before the scorer became one operation per stage — a first convolution on levels then
+   * ran in float, unfolded; version 1 converted from the MLP's) load and give their logits bit for bit.
+   */
+  @Test
+  void modelFilesOfEarlierBuildsGiveTheirLogits() throws IOException {
+    String[][] files = {{"conv-bnn", "2"}, {"xnor-net-conv", "2"}, {"abc-conv", "2"}, {"mlp", "2"}, {"mlp-v1", "1"}};
+    for (String[] file : files) {
+      byte[] bytes;
+      try (java.io.InputStream in = PackedModelTest.class.getResourceAsStream("/legacy-models/" + file[0] + ".xnor")) {
+        bytes = in.readAllBytes();
+      }
+      assertEquals(Integer.parseInt(file[1]), java.nio.ByteBuffer.wrap(bytes, 8, 4).getInt(), file[0] + " format version");
+      PackedModel m = PackedModelFile.fromBytes(bytes, file[0]);
+      try (java.io.DataInputStream d = new java.io.DataInputStream(PackedModelTest.class.getResourceAsStream("/legacy-models/" + file[0] + ".logits"))) {
+        int rows = d.readInt();
+        float[] x = new float[rows * d.readInt()];
+        float[] expected = new float[rows * d.readInt()];
+        for (int i = 0; i < x.length; i++) {
+          x[i] = d.readFloat();
+        }
+        for (int i = 0; i < expected.length; i++) {
+          expected[i] = d.readFloat();
+        }
+        for (BinaryGemm kernel : kernels()) {
+          float[] actual = new float[expected.length];
+          new PackedScorer(m, kernel).logits(x, rows, actual);
+          assertArrayEquals(expected, actual, 0f, file[0] + " (" + kernel.name() + ")");
+        }
+      }
+      assertTrue(ModelSummary.describe(m).contains("total"), file[0]);
+    }
+  }
+
+  @Test
+  void convolutionsAtChannelAndWordBoundariesEqualTrainingGraph() {
+    // first convolutions on levels (1 and 3 channels; filters across a word of output bits), then
+    // convolutions on bits whose windows are a few words (k-major) or many (row-major), padded or
+    // not, strided, pooling the dots before a BatchNorm or the bits after the sign
+    String[] firsts = {
+        "{\"type\": \"binary_conv2d\", \"filters\": 32, \"kernel\": 3, \"padding\": 1}, {\"type\": \"max_pool2d\", \"pool\": 2}, {\"type\": \"batch_norm\"}, {\"type\": \"sign\"}",
+        "{\"type\": \"binary_conv2d\", \"filters\": 64, \"kernel\": 3}, {\"type\": \"batch_norm\"}, {\"type\": \"sign\"}, {\"type\": \"max_pool2d\", \"pool\": 2}",
+        "{\"type\": \"binary_conv2d\", \"filters\": 65, \"kernel\": 2, \"stride\": 2, \"padding\": 1}, {\"type\": \"batch_norm\"}, {\"type\": \"sign\"}"};
+    String[] seconds = {
+        "{\"type\": \"binary_conv2d\", \"filters\": 64, \"kernel\": 3, \"padding\": 1}, {\"type\": \"max_pool2d\", \"pool\": 2}, {\"type\": \"batch_norm\"}, {\"type\": \"sign\"}",
+        "{\"type\": \"binary_conv2d\", \"filters\": 40, \"kernel\": 3, \"stride\": 2, \"padding\": 1}, {\"type\": \"batch_norm\"}, {\"type\": \"sign\"}, {\"type\": \"max_pool2d\", \"pool\": 2, \"stride\": 1}",
+        "{\"type\": \"binary_conv2d\", \"filters\": 16, \"kernel\": 2}, {\"type\": \"batch_norm\"}"};
+    long seed = 70;
+    for (int channels : new int[] {1, 3}) {
+      for (String first : firsts) {
+        for (String second : seconds) {
+          String json = "{\"input_shape\": [10, 9, " + channels + "], \"input_range\": [0, 255], \"classes\": 4, \"layers\": [" + first + ", "
+              + second + ", {\"type\": \"flatten\"}, {\"type\": \"binary_dense\", \"units\": 4}, {\"type\": \"batch_norm\"}]}";
+          PackedModel m = assertPackedEqualsGraph(json, seed++);
+          assertTrue(m.stages().get(0).folded(), "a binary convolution on levels folds into thresholds: " + m.stages().get(0));
+          String ops = m.newScorer().stageProfile();
+          assertTrue(ops.contains("LevelConvOp") && ops.contains("XnorConvOp"), ops);
+        }
+      }
+    }
   }
 
   static final String BNN_MLP = """
