@@ -136,10 +136,6 @@ public abstract class BinaryGemm {
   }
 
   private static BinaryGemm select() {
-    if (Boolean.getBoolean("bnn.kernel.portable")) {
-      return portable();
-    }
-    BinaryGemm vector = vectorOrNull();
-    return vector != null ? vector : portable();
+    return KernelChoice.pick(BinaryGemm::vectorOrNull, portable());
   }
 }

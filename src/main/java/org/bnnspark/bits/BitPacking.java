@@ -39,15 +39,7 @@ public final class BitPacking {
     }
   }
 
-  private static final boolean VECTOR = !Boolean.getBoolean("bnn.kernel.portable") && vectorAvailable();
-
-  private static boolean vectorAvailable() {
-    try {
-      return VectorSignPack.available();
-    } catch (LinkageError e) { // module not added to this JVM
-      return false;
-    }
-  }
+  private static final boolean VECTOR = KernelChoice.pick(() -> VectorSignPack.available() ? Boolean.TRUE : null, Boolean.FALSE);
 
   /**
    * Packs {@code cols} values at {@code x[xOff]} that are each {@code +c}, {@code −c} or 0 (c > 0):

@@ -53,11 +53,7 @@ public abstract class IntMax {
   }
 
   private static IntMax select() {
-    if (Boolean.getBoolean("bnn.kernel.portable")) {
-      return portable();
-    }
-    IntMax v = vectorOrNull();
-    return v != null ? v : portable();
+    return KernelChoice.pick(IntMax::vectorOrNull, portable());
   }
 
   /** Int lanes of the preferred species; the tail runs scalar. */

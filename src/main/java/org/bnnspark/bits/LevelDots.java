@@ -99,10 +99,6 @@ public abstract class LevelDots {
   }
 
   private static LevelDots select() {
-    if (Boolean.getBoolean("bnn.kernel.portable")) {
-      return portable();
-    }
-    LevelDots v = vectorOrNull();
-    return v != null ? v : portable();
+    return KernelChoice.pick(LevelDots::vectorOrNull, portable());
   }
 }

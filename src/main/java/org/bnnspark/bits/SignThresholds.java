@@ -21,15 +21,10 @@ public final class SignThresholds {
   private final int[] bound;
 
   private static VectorSpecies<Integer> vectorSpeciesOrNull() {
-    if (Boolean.getBoolean("bnn.kernel.portable")) {
-      return null;
-    }
-    try {
+    return KernelChoice.pick(() -> {
       VectorSpecies<Integer> s = IntVector.SPECIES_PREFERRED;
       return s.length() >= 8 && 64 % s.length() == 0 ? s : null;
-    } catch (LinkageError e) { // jdk.incubator.vector not added to this JVM
-      return null;
-    }
+    }, null);
   }
 
   public SignThresholds(int[] threshold, boolean[] flip) {

@@ -78,7 +78,6 @@ public abstract class FloatGemm {
   }
 
   private static FloatGemm select() {
-    FloatGemm v = vectorOrNull();
-    return v != null ? v : PORTABLE;
+    return org.bnnspark.bits.KernelChoice.pick(FloatGemm::vectorOrNull, PORTABLE);
   }
 }

@@ -250,6 +250,21 @@ class BinaryGemmTest {
   }
 
   @Test
+  void kernelChoiceTakesTheVectorTwinUnlessPortableIsForcedOrItIsMissing() {
+    assertEquals("vector", KernelChoice.pick(() -> "vector", "portable"));
+    assertEquals("portable", KernelChoice.pick(() -> null, "portable"));
+    assertEquals("portable", KernelChoice.pick(() -> {
+      throw new NoClassDefFoundError("jdk/incubator/vector/IntVector");
+    }, "portable"));
+    System.setProperty(KernelChoice.PORTABLE_PROPERTY, "true");
+    try {
+      assertEquals("portable", KernelChoice.pick(() -> "vector", "portable"));
+    } finally {
+      System.clearProperty(KernelChoice.PORTABLE_PROPERTY);
+    }
+  }
+
+  @Test
   void intMaxKernelsEqualTheScalarMaximum() {
     SplittableRandom rng = new SplittableRandom(14);
     List<IntMax> kernels = new java.util.ArrayList<>(List.of(IntMax.portable()));
