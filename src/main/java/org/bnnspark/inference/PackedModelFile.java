@@ -1,6 +1,5 @@
 package org.bnnspark.inference;
 
-import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,8 +9,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.zip.CRC32;
 import org.bnnspark.bits.BitPacking;
+import org.bnnspark.io.FramedFile;
 import org.bnnspark.nn.ConvGeometry;
 import org.bnnspark.nn.Shape;
 
@@ -33,23 +32,11 @@ public final class PackedModelFile {
 
   /** Whether {@code head} (the first bytes of a file) starts with this format's magic number. */
   public static boolean looksLikePackedModel(byte[] head) {
-    if (head.length < MAGIC.length) {
-      return false;
-    }
-    for (int i = 0; i < MAGIC.length; i++) {
-      if (head[i] != MAGIC[i]) {
-        return false;
-      }
-    }
-    return true;
+    return FramedFile.startsWith(head, MAGIC);
   }
 
   public static byte[] toBytes(PackedModel m) {
-    try {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-      DataOutputStream d = new DataOutputStream(bytes);
-      d.write(MAGIC);
-      d.writeInt(VERSION);
+    return FramedFile.write(MAGIC, VERSION, d -> {
       writeText(d, m.name());
       d.writeInt(m.inputSize());
       d.writeInt(m.classes());
@@ -63,15 +50,7 @@ public final class PackedModelFile {
         writeStage(d, s);
       }
       writeText(d, m.sourceConfig());
-      d.flush();
-      CRC32 crc = new CRC32();
-      crc.update(bytes.toByteArray());
-      d.writeLong(crc.getValue());
-      d.flush();
-      return bytes.toByteArray();
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e); // a ByteArrayOutputStream does not fail
-    }
+    });
   }
 
   public static void write(OutputStream out, PackedModel m) throws IOException {
@@ -84,26 +63,9 @@ public final class PackedModelFile {
   }
 
   public static PackedModel fromBytes(byte[] all, String source) throws IOException {
-    if (!looksLikePackedModel(all)) {
-      throw new IOException(source + ": not a packed bnn-spark model (wrong magic number)");
-    }
-    if (all.length < MAGIC.length + 4 + 8) {
-      throw new IOException(source + ": truncated packed model (" + all.length + " bytes)");
-    }
-    ByteBuffer b = ByteBuffer.wrap(all, 0, all.length - 8);
-    b.position(MAGIC.length);
-    int version = b.getInt();
-    if (version != VERSION && version != 1) {
-      throw new IOException(source + ": packed model format version " + version + " is not supported (this build reads "
-          + VERSION + ")");
-    }
-    CRC32 crc = new CRC32();
-    crc.update(all, 0, all.length - 8);
-    if (ByteBuffer.wrap(all, all.length - 8, 8).getLong() != crc.getValue()) {
-      throw new IOException(source + ": checksum mismatch (the file is truncated or corrupt)");
-    }
+    FramedFile.Opened f = FramedFile.open(all, MAGIC, 1, VERSION, source, "packed bnn-spark model");
     try {
-      return readBody(b, source, version);
+      return readBody(f.buffer(), source, f.version());
     } catch (BufferUnderflowException e) {
       throw new IOException(source + ": truncated packed model", e);
     } catch (IllegalArgumentException e) {

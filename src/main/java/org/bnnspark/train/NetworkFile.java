@@ -1,26 +1,24 @@
 package org.bnnspark.train;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.zip.CRC32;
+import org.bnnspark.io.FramedFile;
 
 /**
  * The on-disk form of a trained network ({@code model.bnn}) and of a training checkpoint
  * ({@code checkpoints/epoch-N.ckpt}). Big-endian:
  * <pre>
- *   8 bytes  magic "BNNSPARK"
+ *   8 bytes  magic "BNNSPARK"                      ({@link FramedFile})
  *   int      format version (2; 1 is read too: its checkpoints end after the optimizer state)
  *   byte     kind: 1 = trained network, 2 = checkpoint
  *   int      length, then UTF-8 bytes: the configuration text the network was trained from
  *   model:       float[] parameters (int length + values), float[] state
  *   checkpoint:  {@link TrainingState#write}
- *   long     CRC-32 of every byte above
+ *   long     CRC-32 of every byte above              ({@link FramedFile})
  * </pre>
  * No Java serialization; every length is checked against what the configuration implies before
  * anything is allocated. Streams are supplied by the caller (the Spark layer opens them through
@@ -58,21 +56,13 @@ public final class NetworkFile {
   }
 
   private static void write(OutputStream out, byte kind, ModelConfig config, Body body) throws IOException {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    DataOutputStream d = new DataOutputStream(bytes);
-    d.write(MAGIC);
-    d.writeInt(VERSION);
-    d.writeByte(kind);
-    byte[] text = config.text().getBytes(StandardCharsets.UTF_8);
-    d.writeInt(text.length);
-    d.write(text);
-    body.write(d);
-    d.flush();
-    CRC32 crc = new CRC32();
-    crc.update(bytes.toByteArray());
-    d.writeLong(crc.getValue());
-    d.flush();
-    bytes.writeTo(out);
+    out.write(FramedFile.write(MAGIC, VERSION, d -> {
+      d.writeByte(kind);
+      byte[] text = config.text().getBytes(StandardCharsets.UTF_8);
+      d.writeInt(text.length);
+      d.write(text);
+      body.write(d);
+    }));
   }
 
   /** Reads a trained network; {@code source} names the file in errors. */
@@ -110,31 +100,13 @@ public final class NetworkFile {
 
   private static Opened open(InputStream in, String source, byte kind) throws IOException {
     byte[] all = in.readNBytes((int) Math.min(MAX_FILE_BYTES, Integer.MAX_VALUE - 16));
-    if (all.length < MAGIC.length + 4 + 1 + 8) {
-      throw new IOException(source + ": too short to be a bnn-spark file (" + all.length + " bytes)");
-    }
-    for (int i = 0; i < MAGIC.length; i++) {
-      if (all[i] != MAGIC[i]) {
-        throw new IOException(source + ": not a bnn-spark file (wrong magic number)");
-      }
-    }
-    DataInputStream d = new DataInputStream(new ByteArrayInputStream(all, 0, all.length - 8));
-    d.skipNBytes(MAGIC.length);
-    int version = d.readInt();
-    if (version < 1 || version > VERSION) {
-      throw new IOException(source + ": file format version " + version + " is not supported (this build reads 1 to " + VERSION + ")");
-    }
-    CRC32 crc = new CRC32();
-    crc.update(all, 0, all.length - 8);
-    long stored = new DataInputStream(new ByteArrayInputStream(all, all.length - 8, 8)).readLong();
-    if (stored != crc.getValue()) {
-      throw new IOException(source + ": checksum mismatch (the file is truncated or corrupt)");
-    }
+    FramedFile.Opened f = FramedFile.open(all, MAGIC, 1, VERSION, source, "bnn-spark file");
+    DataInputStream d = f.stream();
     byte k = d.readByte();
     if (k != kind) {
       throw new IOException(source + ": expected a " + kindName(kind) + " but found a " + kindName(k));
     }
-    return new Opened(d, version);
+    return new Opened(d, f.version());
   }
 
   private static String kindName(byte k) {
