@@ -19,10 +19,18 @@ public final class Args {
   private final Map<String, String> values = new HashMap<>();
   private final Map<String, Option> table = new LinkedHashMap<>();
 
+  private String[] argv = new String[0];
+
   private Args() {}
+
+  /** The command line as given. */
+  public String[] argv() {
+    return argv.clone();
+  }
 
   public static Args parse(String[] argv, Option... options) {
     Args a = new Args();
+    a.argv = argv.clone();
     for (Option o : options) {
       a.table.put(o.name(), o);
     }

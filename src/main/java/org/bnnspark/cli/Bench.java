@@ -35,18 +35,14 @@ public final class Bench {
   private Bench() {}
 
   public static void main(String[] argv) {
-    JobMain.run(() -> run(argv));
+    JobMain.run(argv, OPTIONS, Bench::run,
+        "jobs/bench.sh kernels [options]", "Kernel throughput, single-threaded.");
   }
 
-  static void run(String[] argv) throws Exception {
-    Args a = Args.parse(argv, OPTIONS);
-    if (a.has("--help")) {
-      System.out.print(Args.help("jobs/bench.sh kernels [options]", "Kernel throughput, single-threaded.", OPTIONS));
-      return;
-    }
+  static void run(Args a) throws Exception {
     int forks = a.positiveInt("--forks", 1);
     if (forks > 1) {
-      runForks(argv, forks);
+      runForks(a.argv(), forks);
       return;
     }
     int m = a.positiveInt("--m", 256);

@@ -36,18 +36,14 @@ public final class Evaluate {
   private Evaluate() {}
 
   public static void main(String[] argv) {
-    JobMain.run(() -> run(argv));
-  }
-
-  static void run(String[] argv) throws IOException {
-    Args a = Args.parse(argv, OPTIONS);
-    if (a.has("--help")) {
-      System.out.print(Args.help("jobs/evaluate.sh --model MODEL --input PATH [options]",
+    JobMain.run(argv, OPTIONS, Evaluate::run,
+        "jobs/evaluate.sh --model MODEL --input PATH [options]",
           "Evaluates a trained BNN on labelled rows: per-class precision/recall/F1, the confusion matrix, and\n"
               + "the accuracy as the last line: accuracy=0.9876. The metrics are also written as JSON, the confusion\n"
-              + "matrix as a PNG image.", OPTIONS));
-      return;
-    }
+              + "matrix as a PNG image.");
+  }
+
+  static void run(Args a) throws IOException {
     String modelPath = a.required("--model");
     String inputPath = a.required("--input");
     SparkSession spark = JobMain.sparkSession(a, "bnn-spark evaluate", "local[*]");

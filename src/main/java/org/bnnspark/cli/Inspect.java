@@ -12,16 +12,12 @@ public final class Inspect {
   private Inspect() {}
 
   public static void main(String[] argv) {
-    JobMain.run(() -> run(argv));
+    JobMain.run(argv, OPTIONS, Inspect::run,
+        "jobs/inspect.sh MODEL", "Prints a packed model's stages: parameters by precision, memory packed vs "
+          + "float32, multiply-accumulates by precision, compression ratio.");
   }
 
-  static void run(String[] argv) throws IOException {
-    Args a = Args.parse(argv, OPTIONS);
-    if (a.has("--help")) {
-      System.out.print(Args.help("jobs/inspect.sh MODEL", "Prints a packed model's stages: parameters by precision, memory packed vs "
-          + "float32, multiply-accumulates by precision, compression ratio.", OPTIONS));
-      return;
-    }
+  static void run(Args a) throws IOException {
     System.out.print(ModelSummary.describe(ModelFiles.load(a.required("--model"), "packed", new Configuration()).packedModel()));
   }
 }

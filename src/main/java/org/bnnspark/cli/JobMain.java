@@ -16,6 +16,27 @@ public final class JobMain {
     void run() throws Exception;
   }
 
+  /** A job on its parsed command line. */
+  public interface Job {
+    void run(Args a) throws Exception;
+  }
+
+  /**
+   * Every job's {@code main}: parses {@code argv} against {@code options}, prints the help
+   * ({@code usage} line, {@code summary}, the options) for {@code --help}, else runs the job — inside
+   * {@link #run(Body)}'s frame.
+   */
+  public static void run(String[] argv, Args.Option[] options, Job job, String usage, String summary) {
+    run(() -> {
+      Args a = Args.parse(argv, options);
+      if (a.has("--help")) {
+        System.out.print(Args.help(usage, summary, options));
+        return;
+      }
+      job.run(a);
+    });
+  }
+
   public static void run(Body body) {
     int code = 0;
     String line = null;

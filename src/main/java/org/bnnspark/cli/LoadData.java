@@ -35,15 +35,11 @@ public final class LoadData {
   private LoadData() {}
 
   public static void main(String[] argv) {
-    JobMain.run(() -> run(argv));
+    JobMain.run(argv, OPTIONS, LoadData::run,
+        "LoadData --rows N --model DIR --data DIR", "Generates the load benchmark's model and rows.");
   }
 
-  static void run(String[] argv) throws IOException {
-    Args a = Args.parse(argv, OPTIONS);
-    if (a.has("--help")) {
-      System.out.print(Args.help("LoadData --rows N --model DIR --data DIR", "Generates the load benchmark's model and rows.", OPTIONS));
-      return;
-    }
+  static void run(Args a) throws IOException {
     long rows = a.longValue("--rows", 10_000_000L);
     SparkSession spark = JobMain.sparkSession(a, "bnn-spark load data", "local[*]");
     try {

@@ -49,18 +49,13 @@ public final class Score {
   }
 
   public static void main(String[] argv) {
-    JobMain.run(() -> run(argv));
+    JobMain.run(argv, OPTIONS, Score::run,
+        "jobs/score.sh --model MODEL --input PATH --output PATH [options]",
+          "Scores rows with a trained BNN through its broadcast packed XNOR model and writes the predictions with\n"
+              + "the input's other columns (idx: index, label; csv/libsvm: input_file, input_offset, label).");
   }
 
-  static void run(String[] argv) throws IOException {
-    Args a = Args.parse(argv, OPTIONS);
-    if (a.has("--help")) {
-      System.out.print(Args.help("jobs/score.sh --model MODEL --input PATH --output PATH [options]",
-          "Scores rows with a trained BNN through its broadcast packed XNOR model and writes the predictions with\n"
-              + "the input's other columns (idx: index, label; csv/libsvm: input_file, input_offset, label).",
-          OPTIONS));
-      return;
-    }
+  static void run(Args a) throws IOException {
     a.required("--model");
     a.required("--input");
     String output = a.required("--output");

@@ -38,16 +38,12 @@ public final class ScoringBench {
   private ScoringBench() {}
 
   public static void main(String[] argv) {
-    JobMain.run(() -> run(argv));
+    JobMain.run(argv, OPTIONS, ScoringBench::run,
+        "jobs/bench.sh scoring --data DIR [options]",
+          "Scoring rows/s: packed XNOR vs our float path vs Spark MLlib MLP, same cached data, same Spark.");
   }
 
-  static void run(String[] argv) throws Exception {
-    Args a = Args.parse(argv, OPTIONS);
-    if (a.has("--help")) {
-      System.out.print(Args.help("jobs/bench.sh scoring --data DIR [options]",
-          "Scoring rows/s: packed XNOR vs our float path vs Spark MLlib MLP, same cached data, same Spark.", OPTIONS));
-      return;
-    }
+  static void run(Args a) throws Exception {
     String data = a.required("--data");
     String modelPath = a.get("--model", "out/quickstart");
     int rows = a.positiveInt("--rows", 1_000_000);

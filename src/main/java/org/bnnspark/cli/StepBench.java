@@ -38,15 +38,11 @@ public final class StepBench {
   private StepBench() {}
 
   public static void main(String[] argv) {
-    JobMain.run(() -> run(argv));
+    JobMain.run(argv, OPTIONS, StepBench::run,
+        "jobs/bench.sh step [options]", "One partition's training step on one thread, no Spark.");
   }
 
-  static void run(String[] argv) throws Exception {
-    Args a = Args.parse(argv, OPTIONS);
-    if (a.has("--help")) {
-      System.out.print(Args.help("jobs/bench.sh step [options]", "One partition's training step on one thread, no Spark.", OPTIONS));
-      return;
-    }
+  static void run(Args a) throws Exception {
     String cpu = org.bnnspark.bits.Cpu.model();
     System.out.printf(Locale.ROOT, "cpu %s (%s); java %s; float kernel %s, binary kernel %s, sign packing %s%n", cpu,
         org.bnnspark.bits.Cpu.vectorFlags(), Runtime.version(), FloatGemm.best().name(), org.bnnspark.bits.BinaryGemm.best().name(),

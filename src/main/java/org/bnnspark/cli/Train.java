@@ -65,18 +65,13 @@ public final class Train {
   private Train() {}
 
   public static void main(String[] argv) {
-    JobMain.run(() -> run(argv));
+    JobMain.run(argv, OPTIONS, Train::run,
+        "jobs/train.sh --data PATH [--output DIR] [options]",
+          "Trains a binary neural network (binary weights and activations, STE) data-parallel on Spark\n"
+              + "and prints the test accuracy of the final model as the last line: test_accuracy=0.9876");
   }
 
-  static void run(String[] argv) throws IOException {
-    Args a = Args.parse(argv, OPTIONS);
-    if (a.has("--help")) {
-      System.out.print(Args.help("jobs/train.sh --data PATH [--output DIR] [options]",
-          "Trains a binary neural network (binary weights and activations, STE) data-parallel on Spark\n"
-              + "and prints the test accuracy of the final model as the last line: test_accuracy=0.9876",
-          OPTIONS));
-      return;
-    }
+  static void run(Args a) throws IOException {
     String data = a.required("--data");
     if (a.has("--resume") && a.has("--init-from")) {
       throw new UsageException("--init-from starts a new run; --resume continues one: pass only one of them");

@@ -59,15 +59,11 @@ public final class TrainingBench {
   private TrainingBench() {}
 
   public static void main(String[] argv) {
-    JobMain.run(() -> run(argv));
+    JobMain.run(argv, OPTIONS, TrainingBench::run,
+        "jobs/bench.sh training --data DIR [options]", "Ours vs Spark MLlib MLP, same data, same Spark.");
   }
 
-  static void run(String[] argv) throws Exception {
-    Args a = Args.parse(argv, OPTIONS);
-    if (a.has("--help")) {
-      System.out.print(Args.help("jobs/bench.sh training --data DIR [options]", "Ours vs Spark MLlib MLP, same data, same Spark.", OPTIONS));
-      return;
-    }
+  static void run(Args a) throws Exception {
     String data = a.required("--data");
     SparkSession spark = JobMain.sparkSession(a, "bnn-spark training bench", "local[2]");
     try {
