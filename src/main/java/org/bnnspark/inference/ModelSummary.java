@@ -38,6 +38,10 @@ public final class ModelSummary {
       return new long[] {t.binaryWeights(), t.floatParams(), t.thresholds(), t.packedBytes(), t.float32Bytes(), t.binaryMacs(),
           t.levelMacs(), t.floatMacs() + st.in()};
     }
+    if (st.linear() == PackedStage.Linear.GRAPH) { // the layer's own parameters and state, as floats both ways
+      long floats = st.graph().params().length + (long) st.graph().state().length;
+      return new long[] {0, floats, 0, 4 * floats, 4 * floats, 0, 0, st.graph().layer(st.inShape()).macsPerExample()};
+    }
     long weights = st.linear() == PackedStage.Linear.NONE ? 0 : (long) st.patch() * st.features();
     // a convolution applies each weight once per output position
     long macs = st.conv() == null ? weights : weights * st.conv().positions();
@@ -99,6 +103,7 @@ public final class ModelSummary {
       case ABC -> "abc " + st.abc().weightBases() + "×" + st.abc().activationBases() + window + " " + shapes;
       case RESIDUAL -> "residual " + shapes + ": x + " + st.block().size() + " stage(s)";
       case NONE -> "pointwise " + shapes;
+      case GRAPH -> "graph " + st.graph().layer(st.inShape()).describe();
     } + (st.pool() == null ? "" : " · pool " + st.pool().size());
     String tail = st.folded() ? " · threshold → bits" : (st.ops().length > 0 ? " · " + java.util.Arrays.toString(st.ops()) : "")
         + (st.signOut() ? " · sign → bits" : "");

@@ -156,7 +156,7 @@ public final class PackedModel {
       Layer first = layers.get(i);
       if (first instanceof Residual r) { // the shortcut is real-valued: the block takes the input as floats, the sum is float
         stages.add(new PackedStage(PackedStage.Linear.RESIDUAL, r.inShape(), r.outShape(), null, null, null, null, null, null, null,
-            new PointwiseOp[0], false, compileLayers(r.block(), params, state, Representation.FLOAT)));
+            new PointwiseOp[0], false, compileLayers(r.block(), params, state, Representation.FLOAT), null));
         rep = Representation.FLOAT;
         i++;
         continue;
@@ -215,17 +215,33 @@ public final class PackedModel {
         i++;
       }
       if (linear == PackedStage.Linear.NONE && ops.isEmpty() && !signOut && pool == null) {
-        throw new IllegalArgumentException("cannot compile layer " + first.describe() + " into a packed model");
+        // no packed kernel takes this layer: it runs in the training graph's own form
+        stages.add(graphStage(first, params, state));
+        rep = Representation.FLOAT;
+        i++;
+        continue;
       }
       Shape in = first.inShape();
       Shape out = layers.get(i - 1).outShape();
       stages.add(abc != null
           ? new PackedStage(linear, in, out, conv, pool, BitPacking.packRows(weights, weights.length / abcPatch(conv, in), abcPatch(conv, in)),
-              null, abc, null, null, ops.toArray(PointwiseOp[]::new), signOut, null)
+              null, abc, null, null, ops.toArray(PointwiseOp[]::new), signOut, null, null)
           : stage(linear, in, out, conv, pool, weights, ops.toArray(PointwiseOp[]::new), signOut, rep));
       rep = signOut ? Representation.BITS : Representation.FLOAT;
     }
     return stages;
+  }
+
+  /** A layer kept in the graph's form: its configuration and its slices of the parameters and state. */
+  private static PackedStage graphStage(Layer layer, float[] params, float[] state) {
+    if (layer.spec() == null) {
+      throw new IllegalArgumentException("cannot compile layer " + layer.describe() + " into a packed model");
+    }
+    PackedStage.Graph graph = new PackedStage.Graph(layer.spec(),
+        java.util.Arrays.copyOfRange(params, layer.paramOffset(), layer.paramOffset() + layer.paramCount()),
+        java.util.Arrays.copyOfRange(state, layer.stateOffset(), layer.stateOffset() + layer.stateCount()));
+    return new PackedStage(PackedStage.Linear.GRAPH, layer.inShape(), layer.outShape(), null, null, null, null, null, null, null,
+        new PointwiseOp[0], false, null, graph);
   }
 
   private static int abcPatch(ConvGeometry conv, Shape in) {
@@ -235,19 +251,19 @@ public final class PackedModel {
   private static PackedStage stage(PackedStage.Linear linear, Shape in, Shape out, ConvGeometry conv, PackedStage.Pool pool,
       float[] weights, PointwiseOp[] ops, boolean signOut, Representation input) {
     if (linear != PackedStage.Linear.BINARY) {
-      return new PackedStage(linear, in, out, conv, pool, null, weights, null, null, null, ops, signOut, null);
+      return new PackedStage(linear, in, out, conv, pool, null, weights, null, null, null, ops, signOut, null, null);
     }
     int features = out.channels();
     int patch = conv != null ? conv.patchSize() : in.size();
     long[] packed = BitPacking.packRows(weights, features, patch);
     Thresholds.DotValue value = integerDotValue(input, patch);
     if (!signOut || value == null || !java.util.Arrays.stream(ops).allMatch(PointwiseOp::monotone)) {
-      return new PackedStage(linear, in, out, conv, pool, packed, null, null, null, null, ops, signOut, null);
+      return new PackedStage(linear, in, out, conv, pool, packed, null, null, null, null, ops, signOut, null, null);
     }
     int[] threshold = new int[features];
     boolean[] flip = new boolean[features];
     Thresholds.fold(ops, features, maxIntegerDot(input, patch), value, threshold, flip);
-    return new PackedStage(linear, in, out, conv, pool, packed, null, null, threshold, flip, new PointwiseOp[0], true, null);
+    return new PackedStage(linear, in, out, conv, pool, packed, null, null, threshold, flip, new PointwiseOp[0], true, null, null);
   }
 
   /**

@@ -22,8 +22,13 @@ import org.bnnspark.nn.Shape;
  */
 public final class PackedModelFile {
   static final byte[] MAGIC = "BNNXNOR\u0000".getBytes(StandardCharsets.US_ASCII);
-  /** Version 2 added shapes, convolutions and pooling; version 1 files (dense stages) are still read. */
-  public static final int VERSION = 2;
+  /**
+   * Version 3 added stages kept in the training graph's form (written only by models that have
+   * one: every other model is still written as version 2); version 2 added shapes, convolutions and
+   * pooling; version 1 files (dense stages) are still read.
+   */
+  public static final int VERSION = 3;
+  static final int VERSION_WITHOUT_GRAPH_STAGES = 2;
   private static final int MAX_FILE_BYTES = Integer.MAX_VALUE - 64;
   private static final int MAX_STAGES = 4096;
   private static final int MAX_TEXT_BYTES = 1 << 20;
@@ -36,7 +41,7 @@ public final class PackedModelFile {
   }
 
   public static byte[] toBytes(PackedModel m) {
-    return FramedFile.write(MAGIC, VERSION, d -> {
+    return FramedFile.write(MAGIC, hasGraphStage(m.stages()) ? VERSION : VERSION_WITHOUT_GRAPH_STAGES, d -> {
       writeText(d, m.name());
       d.writeInt(m.inputSize());
       d.writeInt(m.classes());
@@ -51,6 +56,10 @@ public final class PackedModelFile {
       }
       writeText(d, m.sourceConfig());
     });
+  }
+
+  private static boolean hasGraphStage(List<PackedStage> stages) {
+    return stages.stream().anyMatch(s -> s.graph() != null || (s.block() != null && hasGraphStage(s.block())));
   }
 
   public static void write(OutputStream out, PackedModel m) throws IOException {
@@ -151,6 +160,13 @@ public final class PackedModelFile {
       writeFloats(d, s.abc().shifts());
       writeFloats(d, s.abc().betas());
     }
+    if (s.linear() == PackedStage.Linear.GRAPH) {
+      s.graph().spec().write(d);
+      d.writeInt(s.graph().params().length);
+      writeFloats(d, s.graph().params());
+      d.writeInt(s.graph().state().length);
+      writeFloats(d, s.graph().state());
+    }
     if (s.linear() == PackedStage.Linear.RESIDUAL) {
       d.writeInt(s.block().size());
       for (PackedStage inner : s.block()) {
@@ -221,6 +237,14 @@ public final class PackedModelFile {
       }
       abc = new PackedStage.Abc(floats(b, bases, where), floats(b, activationBases, where), floats(b, activationBases, where));
     }
+    PackedStage.Graph graph = null;
+    if (linear == PackedStage.Linear.GRAPH) {
+      if (version < 3) {
+        throw new IOException(where + ": a graph stage in a version " + version + " file");
+      }
+      graph = new PackedStage.Graph(readSpec(b, where), floats(b, nonNegative(b.getInt(), where, "parameter count"), where),
+          floats(b, nonNegative(b.getInt(), where, "state count"), where));
+    }
     List<PackedStage> block = null;
     if (linear == PackedStage.Linear.RESIDUAL) {
       int count = b.getInt();
@@ -268,11 +292,24 @@ public final class PackedModelFile {
         ops[o] = new PointwiseOp(kind, arrays);
       }
     }
-    PackedStage stage = new PackedStage(linear, inShape, outShape, conv, pool, binary, real, abc, threshold, flip, ops, signOut, block);
+    PackedStage stage = new PackedStage(linear, inShape, outShape, conv, pool, binary, real, abc, threshold, flip, ops, signOut, block,
+        graph);
     if (block != null) {
       PackedModel.block(stage); // the block's stages must chain from its input to its output
     }
     return stage;
+  }
+
+  /** A layer's configuration ({@link org.bnnspark.nn.LayerSpec#write}) from the buffer's position, which it advances past it. */
+  private static org.bnnspark.nn.LayerSpec readSpec(ByteBuffer b, String where) throws IOException {
+    java.io.ByteArrayInputStream bytes = new java.io.ByteArrayInputStream(b.array(), b.arrayOffset() + b.position(), b.remaining());
+    try {
+      org.bnnspark.nn.LayerSpec spec = org.bnnspark.nn.LayerSpec.read(new java.io.DataInputStream(bytes));
+      b.position(b.limit() - bytes.available());
+      return spec;
+    } catch (java.io.EOFException e) {
+      throw new IOException(where + ": truncated layer configuration", e);
+    }
   }
 
   private static int positive(int v, String source, String what) throws IOException {

@@ -39,9 +39,11 @@ import org.bnnspark.nn.Shape;
  * @param ops per-feature float operations (empty for a folded stage)
  * @param signOut whether the stage ends in a sign (its output is packed bits)
  * @param block a residual stage's inner stages (linear = RESIDUAL: output = input + block(input)), else null
+ * @param graph a layer the packed model runs in the training graph's form (linear = GRAPH), else null
  */
 public record PackedStage(Linear linear, Shape inShape, Shape outShape, ConvGeometry conv, Pool pool, long[] binaryWeights,
-    float[] realWeights, Abc abc, int[] threshold, boolean[] flip, PointwiseOp[] ops, boolean signOut, List<PackedStage> block) {
+    float[] realWeights, Abc abc, int[] threshold, boolean[] flip, PointwiseOp[] ops, boolean signOut, List<PackedStage> block,
+    Graph graph) {
 
   /** The product a stage starts with. */
   public enum Linear {
@@ -49,7 +51,12 @@ public record PackedStage(Linear linear, Shape inShape, Shape outShape, ConvGeom
     /** ABC-Net: M weight bases times N activation bases, each product XNOR-popcount ({@link org.bnnspark.nn.AbcLayer}). */
     ABC(3),
     /** A real-valued shortcut around inner stages: {@code x + block(x)} ({@link org.bnnspark.nn.Residual}). */
-    RESIDUAL(4);
+    RESIDUAL(4),
+    /**
+     * A layer with no packed kernel of its own — its inputs and outputs are real, e.g. average
+     * pooling — run through the training graph's own forward in inference mode ({@link Graph}).
+     */
+    GRAPH(5);
 
     final int code;
 
@@ -118,8 +125,47 @@ public record PackedStage(Linear linear, Shape inShape, Shape outShape, ConvGeom
     }
   }
 
+  /**
+   * A layer kept in the training graph's form: its configuration (from which it is rebuilt on the
+   * stage's input shape) and its slices of the parameters and state. Exact by construction: the
+   * packed model runs the very code the graph runs. Any layer kind without a packed kernel lowers to
+   * this, so a new float layer needs nothing here.
+   */
+  public record Graph(org.bnnspark.nn.LayerSpec spec, float[] params, float[] state) {
+    /** The layer, standalone over {@link #params} and {@link #state}, for input {@code in} (one per thread: layers keep scratch). */
+    public org.bnnspark.nn.Layer layer(Shape in) {
+      org.bnnspark.nn.Layer l = spec.build(in).standalone();
+      if (l.paramCount() != params.length || l.stateCount() != state.length) {
+        throw new IllegalArgumentException(l.describe() + " takes " + l.paramCount() + " parameters and " + l.stateCount()
+            + " state values, the stage holds " + params.length + " and " + state.length);
+      }
+      return l;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Graph g && g.spec.equals(spec) && Arrays.equals(g.params, params) && Arrays.equals(g.state, state);
+    }
+
+    @Override
+    public int hashCode() {
+      return spec.hashCode() * 31 + Arrays.hashCode(params);
+    }
+  }
+
   public PackedStage {
     Objects.requireNonNull(linear);
+    if ((linear == Linear.GRAPH) != (graph != null)) {
+      throw new IllegalArgumentException("a layer in the graph's form belongs to a graph stage");
+    }
+    if (graph != null) {
+      if (conv != null || pool != null || signOut || ops.length > 0 || binaryWeights != null || realWeights != null) {
+        throw new IllegalArgumentException("a graph stage runs its layer alone");
+      }
+      if (!graph.layer(inShape).outShape().equals(outShape)) {
+        throw new IllegalArgumentException("the graph stage's layer gives " + graph.layer(inShape).outShape() + ", not " + outShape);
+      }
+    }
     if ((linear == Linear.ABC) != (abc != null)) {
       throw new IllegalArgumentException("ABC-Net parameters belong to an ABC stage");
     }
@@ -132,6 +178,12 @@ public record PackedStage(Linear linear, Shape inShape, Shape outShape, ConvGeom
         throw new IllegalArgumentException("a residual stage adds its input to its non-empty block's output of the same shape");
       }
     }
+    if (linear != Linear.GRAPH) {
+      checkProduct(linear, inShape, outShape, conv, pool, ops);
+    }
+  }
+
+  private static void checkProduct(Linear linear, Shape inShape, Shape outShape, ConvGeometry conv, Pool pool, PointwiseOp[] ops) {
     if (conv != null && (linear == Linear.NONE || !conv.input().equals(inShape))) {
       throw new IllegalArgumentException("a convolution needs weights and the stage's input shape");
     }
@@ -159,7 +211,7 @@ public record PackedStage(Linear linear, Shape inShape, Shape outShape, ConvGeom
     }
   }
 
-  /** The shape of the product before pooling: the convolution's output, a dense layer's features, or the input. */
+  /** The shape of the product before pooling: the convolution's output, a dense layer's features, or the input (a graph stage: its output). */
   static Shape productShape(Linear linear, Shape in, ConvGeometry conv, int features) {
     if (conv != null) {
       return new Shape(conv.outHeight(), conv.outWidth(), features);
@@ -168,7 +220,7 @@ public record PackedStage(Linear linear, Shape inShape, Shape outShape, ConvGeom
   }
 
   public Shape productShape() {
-    return productShape(linear, inShape, conv, outShape.channels());
+    return linear == Linear.GRAPH ? outShape : productShape(linear, inShape, conv, outShape.channels());
   }
 
   /** Input values per example. */
@@ -209,7 +261,7 @@ public record PackedStage(Linear linear, Shape inShape, Shape outShape, ConvGeom
         && Objects.equals(s.conv, conv) && Objects.equals(s.pool, pool)
         && Arrays.equals(s.binaryWeights, binaryWeights) && Arrays.equals(s.realWeights, realWeights) && Objects.equals(s.abc, abc)
         && Arrays.equals(s.threshold, threshold) && Arrays.equals(s.flip, flip) && Arrays.equals(s.ops, ops)
-        && s.signOut == signOut && Objects.equals(s.block, block);
+        && s.signOut == signOut && Objects.equals(s.block, block) && Objects.equals(s.graph, graph);
   }
 
   @Override
@@ -219,7 +271,7 @@ public record PackedStage(Linear linear, Shape inShape, Shape outShape, ConvGeom
 
   @Override
   public String toString() {
-    return "PackedStage(" + linear + (conv != null ? " conv " + conv.kernel() + "×" + conv.kernel() + "/" + conv.stride() : "") + " "
+    return "PackedStage(" + linear + (graph != null ? " " + graph.spec().type() : "") + (conv != null ? " conv " + conv.kernel() + "×" + conv.kernel() + "/" + conv.stride() : "") + " "
         + inShape + "→" + outShape + (pool != null ? ", pool " + pool.size() + (pool.afterOps() ? " after" : " before") : "")
         + (folded() ? ", thresholds" : ", ops=" + Arrays.toString(ops)) + (signOut ? ", sign" : "") + ")";
   }

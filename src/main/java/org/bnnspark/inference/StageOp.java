@@ -20,6 +20,7 @@ import org.bnnspark.inference.PackedModel.Representation;
  *   <tr><td>binary convolution with XNOR-Net's K</td><td>any</td><td>{@link ScaledXnorConvOp}</td></tr>
  *   <tr><td>ABC-Net bases</td><td>any</td><td>{@link AbcOp}</td></tr>
  *   <tr><td>residual block</td><td>any</td><td>{@link ResidualOp}</td></tr>
+ *   <tr><td>a layer with no packed kernel (e.g. average pooling)</td><td>any</td><td>{@link GraphOp}: the layer's own forward</td></tr>
  *   <tr><td>anything else</td><td>any</td><td>{@link FloatOp}: the training graph's float arithmetic</td></tr>
  * </table>
  */
@@ -39,6 +40,8 @@ abstract class StageOp {
     switch (st.linear()) {
       case RESIDUAL:
         return new ResidualOp(st, input, kernel);
+      case GRAPH:
+        return new GraphOp(st, input);
       case ABC:
         return new AbcOp(st, input, kernel);
       case BINARY:

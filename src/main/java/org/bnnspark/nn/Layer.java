@@ -20,6 +20,8 @@ public abstract class Layer {
   int stateOffset;
   /** Index in the network (seeds per-layer random draws). */
   int position;
+  /** The configuration this layer was built from ({@link LayerSpec#build}), or null for a layer built directly. */
+  LayerSpec spec;
 
   /** A layer on plain feature vectors. */
   protected Layer(int inSize, int outSize) {
@@ -38,6 +40,20 @@ public abstract class Layer {
     this.paramOffset = paramOffset;
     this.stateOffset = stateOffset;
     this.position = position;
+  }
+
+  /** The configuration this layer was built from, or null when it was built directly (tests, inner products). */
+  public LayerSpec spec() {
+    return spec;
+  }
+
+  /**
+   * This layer as the only one of its parameter and state arrays (offsets 0), as the packed model
+   * runs a layer it keeps in the training graph's form.
+   */
+  public Layer standalone() {
+    place(0, 0, 0);
+    return this;
   }
 
   public Shape inShape() {

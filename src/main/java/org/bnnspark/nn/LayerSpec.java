@@ -23,7 +23,8 @@ import java.util.Set;
  *   <li>{@code {"type": "conv2d", "filters": 32, "kernel": 3, "stride": 1, "padding": 1, "bias": true}} and
  *       {@code {"type": "binary_conv2d", "filters": 32, "kernel": 3, ...}} (with {@code kernel_quantizer} and
  *       {@code scale} as binary_dense) — square kernels over a channels-last input, zero padding;</li>
- *   <li>{@code {"type": "max_pool2d", "pool": 2, "stride": 2}};</li>
+ *   <li>{@code {"type": "max_pool2d", "pool": 2, "stride": 2}}, {@code {"type": "avg_pool2d", "pool": 2, "stride": 2}} and
+ *       {@code {"type": "global_avg_pool"}} (the mean of each channel over the whole image: Bi-Real Net, ReActNet) ({@link AvgPool2d});</li>
  *   <li>{@code {"type": "flatten"}} — turns an image into a feature vector (dense layers take only those);</li>
  *   <li>{@code {"type": "abc_dense", "units": 256, "weight_bases": 3, "activation_bases": 3}} and
  *       {@code {"type": "abc_conv2d", "filters": 64, "kernel": 3, ..., "weight_bases": 3, "activation_bases": 3}} —
@@ -62,13 +63,19 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
   public static final String SHIFT_BASED = "shift_based";
 
   public static final List<String> TYPES = List.of("dense", "binary_dense", "conv2d", "binary_conv2d", "abc_dense", "abc_conv2d",
-      "max_pool2d", "flatten", "batch_norm", "sign", "shift", "hardtanh", "tanh", "relu", "rprelu", "dropout", "residual");
+      "max_pool2d", "avg_pool2d", "global_avg_pool", "flatten", "batch_norm", "sign", "shift", "hardtanh", "tanh", "relu", "rprelu", "dropout", "residual");
 
   /**
    * Builds the layer for an input of shape {@code in}; an {@link IllegalArgumentException} says why
    * the layer cannot take that input.
    */
   public Layer build(Shape in) {
+    Layer layer = create(in);
+    layer.spec = this;
+    return layer;
+  }
+
+  private Layer create(Shape in) {
     return switch (type) {
       case "dense" -> options.contains(TANH_COMPRESSED) ? new CompressedDense(flat(in), units, bias) : new Dense(flat(in), units, bias);
       case "binary_dense" -> options.contains(ACTIVATION_SCALE) // K needs the windows of a convolution: here one, the whole row
@@ -84,6 +91,8 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
       case "abc_dense" -> AbcLayer.dense(flat(in), units, weightBases, activationBases);
       case "abc_conv2d" -> new AbcLayer(new ConvGeometry(in, kernel, stride, padding), units, weightBases, activationBases);
       case "max_pool2d" -> new MaxPool2d(in, kernel, stride);
+      case "avg_pool2d" -> new AvgPool2d(in, kernel, kernel, stride);
+      case "global_avg_pool" -> new AvgPool2d(in, in.height(), in.width(), 1);
       case "flatten" -> new Flatten(in);
       case "batch_norm" -> new BatchNorm(in, epsilon, momentum, options.contains(SHIFT_BASED));
       case "sign" -> new SignActivation(in, quantizer);
@@ -152,7 +161,7 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
         return new LayerSpec(type, c.positiveInt("filters"), binaryBias(c, scale), quantizer(c, "kernel_quantizer"), scale, 0f, 0f, 0f,
             c.positiveInt("kernel"), c.positiveInt("stride", 1), padding(c), 0, 0, activationScale(c), null);
       }
-      case "max_pool2d" -> {
+      case "max_pool2d", "avg_pool2d" -> {
         c.allowOnly(Set.of("type", "pool", "stride"));
         int pool = c.positiveInt("pool");
         return new LayerSpec(type, 0, false, null, null, 0f, 0f, 0f, pool, c.positiveInt("stride", pool), 0, 0, 0, Set.of(), null);
@@ -185,7 +194,7 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
         c.allowOnly(Set.of("type", "rate"));
         return new LayerSpec(type, 0, false, null, null, 0f, 0f, (float) c.number("rate", 0.5, 0, 0.95), 0, 0, 0, 0, 0, Set.of(), null);
       }
-      case "shift", "hardtanh", "tanh", "relu", "rprelu", "flatten" -> {
+      case "shift", "hardtanh", "tanh", "relu", "rprelu", "flatten", "global_avg_pool" -> {
         c.allowOnly(Set.of("type"));
         return new LayerSpec(type, 0, false, null, null, 0f, 0f, 0f, 0, 0, 0, 0, 0, Set.of(), null);
       }
@@ -196,6 +205,79 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
       }
       default -> throw c.error("unknown layer type '" + type + "' (expected one of: " + String.join(", ", TYPES) + ")");
     }
+  }
+
+  /**
+   * Writes this spec field by field (a packed model keeps the layers it runs in the training graph's
+   * form this way): type, units, bias, quantizer and scale by name ("" for none), ε, momentum, rate,
+   * kernel, stride, padding, bases, options, and a block's specs (−1 for none).
+   */
+  public void write(java.io.DataOutput out) throws java.io.IOException {
+    out.writeUTF(type);
+    out.writeInt(units);
+    out.writeBoolean(bias);
+    out.writeUTF(quantizer == null ? "" : quantizer.configName());
+    out.writeUTF(scale == null ? "" : scale.configName());
+    out.writeFloat(epsilon);
+    out.writeFloat(momentum);
+    out.writeFloat(rate);
+    for (int v : new int[] {kernel, stride, padding, weightBases, activationBases}) {
+      out.writeInt(v);
+    }
+    out.writeInt(options.size());
+    for (String o : new java.util.TreeSet<>(options)) {
+      out.writeUTF(o);
+    }
+    out.writeInt(block == null ? -1 : block.size());
+    if (block != null) {
+      for (LayerSpec b : block) {
+        b.write(out);
+      }
+    }
+  }
+
+  /** Reads what {@link #write} wrote; an unknown type, name or count is an {@link IllegalArgumentException}. */
+  public static LayerSpec read(java.io.DataInput in) throws java.io.IOException {
+    return read(in, 0);
+  }
+
+  private static LayerSpec read(java.io.DataInput in, int depth) throws java.io.IOException {
+    String type = in.readUTF();
+    if (!TYPES.contains(type)) {
+      throw new IllegalArgumentException("unknown layer type '" + type + "'");
+    }
+    int units = in.readInt();
+    boolean bias = in.readBoolean();
+    String q = in.readUTF();
+    String s = in.readUTF();
+    float epsilon = in.readFloat();
+    float momentum = in.readFloat();
+    float rate = in.readFloat();
+    int[] ints = new int[5];
+    for (int i = 0; i < ints.length; i++) {
+      ints[i] = in.readInt();
+    }
+    int optionCount = in.readInt();
+    if (optionCount < 0 || optionCount > 8) {
+      throw new IllegalArgumentException("option count " + optionCount + " is out of range");
+    }
+    Set<String> options = new java.util.TreeSet<>();
+    for (int i = 0; i < optionCount; i++) {
+      options.add(in.readUTF());
+    }
+    int blockCount = in.readInt();
+    if (blockCount < -1 || blockCount > 4096 || (blockCount >= 0 && depth >= 16)) {
+      throw new IllegalArgumentException("block of " + blockCount + " layers at depth " + depth + " is out of range");
+    }
+    List<LayerSpec> block = null;
+    if (blockCount >= 0) {
+      block = new java.util.ArrayList<>();
+      for (int i = 0; i < blockCount; i++) {
+        block.add(read(in, depth + 1));
+      }
+    }
+    return new LayerSpec(type, units, bias, q.isEmpty() ? null : Quantizer.byName(q), s.isEmpty() ? null : BinaryDense.Scale.byName(s),
+        epsilon, momentum, rate, ints[0], ints[1], ints[2], ints[3], ints[4], Set.copyOf(options), block == null ? null : List.copyOf(block));
   }
 
   private static BinaryDense.Scale scale(ConfigNode c) {

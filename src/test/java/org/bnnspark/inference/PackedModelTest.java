@@ -132,6 +132,35 @@ class PackedModelTest {
     }
   }
 
+  /**
+   * Average pooling (a layer with no packed kernel: it runs in the training graph's form), between
+   * binary convolutions, inside a residual block (a 1×1 window: the block keeps its shape) and as
+   * Bi-Real Net's global pooling before the classifier: packed == graph, the file round-trips as version 3 — and a model without such a
+   * layer is still written as version 2.
+   */
+  @Test
+  void averagePoolingRunsInTheGraphsFormAndRoundTrips() throws IOException {
+    String json = """
+        {"input_shape": [10, 10, 2], "input_range": [0, 255], "classes": 4, "layers": [
+          {"type": "binary_conv2d", "filters": 8, "kernel": 3, "padding": 1}, {"type": "batch_norm"}, {"type": "sign"},
+          {"type": "binary_conv2d", "filters": 8, "kernel": 3, "padding": 1}, {"type": "batch_norm"},
+          {"type": "avg_pool2d", "pool": 2},
+          {"type": "residual", "layers": [{"type": "sign"}, {"type": "binary_conv2d", "filters": 8, "kernel": 3, "padding": 1},
+            {"type": "batch_norm"}, {"type": "avg_pool2d", "pool": 1}, {"type": "rprelu"}]},
+          {"type": "global_avg_pool"}, {"type": "flatten"}, {"type": "dense", "units": 4}]}""";
+    for (long seed = 90; seed < 93; seed++) {
+      PackedModel m = assertPackedEqualsGraph(json, seed);
+      assertTrue(m.stages().stream().anyMatch(st -> st.linear() == PackedStage.Linear.GRAPH), m.stages().toString());
+      byte[] bytes = PackedModelFile.toBytes(m);
+      assertEquals(3, java.nio.ByteBuffer.wrap(bytes, 8, 4).getInt());
+      PackedModel back = PackedModelFile.fromBytes(bytes, "m.xnor");
+      assertEquals(m, back);
+      assertTrue(ModelSummary.describe(back).contains("GlobalAvgPool"), ModelSummary.describe(back));
+    }
+    PackedModel plain = assertPackedEqualsGraph(BNN_MLP, 95);
+    assertEquals(2, java.nio.ByteBuffer.wrap(PackedModelFile.toBytes(plain), 8, 4).getInt());
+  }
+
   @Test
   void convolutionsAtChannelAndWordBoundariesEqualTrainingGraph() {
     // first convolutions on levels (1 and 3 channels; filters across a word of output bits), then

@@ -2,6 +2,7 @@ package org.bnnspark.nn;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -584,6 +585,34 @@ class GradientCheckTest {
       x[i] = (float) (0.1 * Math.floorMod(order[i], 1000) + 0.001 * i);
     }
     check(pool, new float[0], x, true);
+  }
+
+  @Test
+  void averagePoolingIsTheWindowMeanAndItsGradientSpreadsEvenly() {
+    SplittableRandom rng = new SplittableRandom(15);
+    Shape in = new Shape(5, 4, 3);
+    AvgPool2d overlapping = new AvgPool2d(in, 2, 2, 1); // windows overlap: an input collects several shares
+    assertEquals(new Shape(4, 3, 3), overlapping.outShape());
+    float[] x = random(rng, N * in.size(), 1);
+    check(overlapping, new float[0], x, true);
+    AvgPool2d global = (AvgPool2d) LayerSpec.parse(ConfigNode.parse("{\"type\": \"global_avg_pool\"}", "t")).build(in);
+    assertEquals(new Shape(1, 1, 3), global.outShape());
+    check(global, new float[0], x, false);
+    float[] y = new float[N * 3];
+    global.forward(Context.inference(new float[0], new float[0]), x, y, N);
+    for (int r = 0; r < N; r++) { // the direct mean of each channel over the 20 pixels
+      for (int k = 0; k < 3; k++) {
+        double mean = 0;
+        for (int p = 0; p < 20; p++) {
+          mean += x[r * in.size() + p * 3 + k];
+        }
+        assertEquals(mean / 20, y[r * 3 + k], 1e-5);
+      }
+    }
+    AvgPool2d strided = (AvgPool2d) LayerSpec.parse(ConfigNode.parse("{\"type\": \"avg_pool2d\", \"pool\": 2}", "t")).build(in);
+    assertEquals(new Shape(2, 2, 3), strided.outShape());
+    check(strided, new float[0], x, true);
+    assertThrows(IllegalArgumentException.class, () -> new AvgPool2d(Shape.flat(12), 2, 2, 2));
   }
 
   @Test
