@@ -58,13 +58,66 @@ public final class SignThresholds {
 
   /** The bits of neurons {@code j0 … j0+count)}, {@code count} a multiple of the lanes. */
   private long packVectorBits(int[] dots, int dOff, int j0, int count) {
+    return packVectorBits(dots, dOff + j0, negate, bound, j0, count);
+  }
+
+  private static long packVectorBits(int[] dots, int dOff, int[] negate, int[] bound, int j0, int count) {
     int lanes = INTS.length();
     long word = 0L;
     for (int k = 0; k < count; k += lanes) {
       IntVector m = IntVector.fromArray(INTS, negate, j0 + k);
-      IntVector v = IntVector.fromArray(INTS, dots, dOff + j0 + k).lanewise(VectorOperators.XOR, m).sub(m);
+      IntVector v = IntVector.fromArray(INTS, dots, dOff + k).lanewise(VectorOperators.XOR, m).sub(m);
       word |= v.compare(VectorOperators.GE, IntVector.fromArray(INTS, bound, j0 + k)).toLong() << k;
     }
     return word;
+  }
+
+  /** The thresholds repeated over one word's 64 values, for {@link #packPositions} (null unless n divides 64). */
+  private int[] tiledNegate;
+  private int[] tiledBound;
+
+  /**
+   * Packs {@code positions} consecutive runs of the n neurons' dots (an image's output positions,
+   * channels innermost) into one contiguous bit run from word {@code outOff}: position p's bits at
+   * bit {@code p·n}. Where n divides 64 a word holds whole positions and is packed at once against
+   * the thresholds repeated across it; otherwise position by position.
+   */
+  public void packPositions(int[] dots, int dOff, int positions, long[] out, int outOff) {
+    if (n % 64 == 0) {
+      for (int p = 0; p < positions; p++) {
+        pack(dots, dOff + p * n, out, outOff + p * n / 64);
+      }
+      return;
+    }
+    if (64 % n != 0) {
+      long[] row = new long[BitPacking.words(n)];
+      for (int p = 0; p < positions; p++) {
+        pack(dots, dOff + p * n, row, 0);
+        BitPacking.copyBits(row, 0, out, (long) outOff * 64 + (long) p * n, n);
+      }
+      return;
+    }
+    if (tiledNegate == null) {
+      tiledNegate = new int[64];
+      tiledBound = new int[64];
+      for (int j = 0; j < 64; j++) {
+        tiledNegate[j] = negate[j % n];
+        tiledBound[j] = bound[j % n];
+      }
+    }
+    int values = positions * n;
+    int words = BitPacking.words(values);
+    for (int w = 0; w < words; w++) {
+      int j0 = w << 6;
+      int count = Math.min(64, values - j0);
+      int vector = INTS == null ? 0 : count - count % INTS.length();
+      long word = vector == 0 ? 0L : packVectorBits(dots, dOff + j0, tiledNegate, tiledBound, 0, vector);
+      for (int j = vector; j < count; j++) {
+        int m = tiledNegate[j];
+        int v = (dots[dOff + j0 + j] ^ m) - m;
+        word |= (v >= tiledBound[j] ? 1L : 0L) << j;
+      }
+      out[outOff + w] = word;
+    }
   }
 }

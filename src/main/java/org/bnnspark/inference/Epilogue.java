@@ -31,7 +31,6 @@ final class Epilogue {
   private float[] values = new float[0];
   private float[] pooledValues = new float[0];
   private long[] bitsBeforePool = new long[0];
-  private final long[] rowBits;
 
   Epilogue(PackedStage st) {
     this.st = st;
@@ -39,7 +38,6 @@ final class Epilogue {
     this.product = st.productShape();
     this.shape = st.poolsProduct() ? st.outShape() : product;
     this.thresholds = st.folded() ? new SignThresholds(st.threshold(), st.flip()) : null;
-    this.rowBits = new long[BitPacking.words(f)];
   }
 
   /** Buffers of the stage's output for {@code n} examples, in {@code out}. */
@@ -79,16 +77,7 @@ final class Epilogue {
       int positions = shape.positions();
       int rowWords = BitPacking.words(shape.size());
       for (int r = 0; r < rows; r++) {
-        long row = (long) (firstRow + r) * rowWords * 64;
-        for (int p = 0; p < positions; p++) {
-          int at = (r * positions + p) * f;
-          if (p * f % 64 == 0 && (f % 64 == 0 || p == positions - 1)) { // a whole-word run: pack in place
-            thresholds.pack(d, at, target, (int) (row >>> 6) + p * f / 64);
-          } else {
-            thresholds.pack(d, at, rowBits, 0);
-            BitPacking.copyBits(rowBits, 0, target, row + (long) p * f, f);
-          }
-        }
+        thresholds.packPositions(d, r * positions * f, positions, target, (firstRow + r) * rowWords);
       }
       if (st.poolsOutput()) {
         orPool(product, st.outShape(), st.pool(), bitsBeforePool, rows, out.bits, first);

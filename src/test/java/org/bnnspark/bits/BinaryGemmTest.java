@@ -250,6 +250,36 @@ class BinaryGemmTest {
   }
 
   @Test
+  void packingPositionsEqualsTheNaiveCompareOfEveryValue() {
+    SplittableRandom rng = new SplittableRandom(16);
+    for (int n : new int[] {1, 2, 4, 5, 8, 16, 32, 33, 64, 65, 128}) {
+      for (int positions : new int[] {1, 2, 3, 7, 49, 196}) {
+        int[] threshold = new int[n];
+        boolean[] flip = new boolean[n];
+        for (int j = 0; j < n; j++) {
+          threshold[j] = j % 11 == 5 ? Integer.MIN_VALUE : j % 11 == 7 ? Integer.MAX_VALUE : rng.nextInt(41) - 20;
+          flip[j] = j % 11 != 5 && j % 11 != 7 && rng.nextBoolean();
+        }
+        int[] dots = rng.ints(3 + positions * n, -25, 26).toArray();
+        long[] out = new long[1 + BitPacking.words(positions * n)];
+        java.util.Arrays.fill(out, -1L); // every word it owns is written whole
+        new SignThresholds(threshold, flip).packPositions(dots, 3, positions, out, 1);
+        for (int i = 0; i < positions * n; i++) {
+          int j = i % n;
+          int d = dots[3 + i];
+          boolean plus = flip[j] ? d <= threshold[j] : d >= threshold[j];
+          assertEquals(plus, BitPacking.bit(out, 1, i), "n=" + n + " positions=" + positions + " value " + i);
+        }
+        assertEquals(-1L, out[0]);
+        int tail = positions * n % 64;
+        if (tail != 0 && n % 64 != 0 && 64 % n == 0) {
+          assertEquals(0L, out[out.length - 1] >>> tail, "padding bits past the last position are 0");
+        }
+      }
+    }
+  }
+
+  @Test
   void kernelChoiceTakesTheVectorTwinUnlessPortableIsForcedOrItIsMissing() {
     assertEquals("vector", KernelChoice.pick(() -> "vector", "portable"));
     assertEquals("portable", KernelChoice.pick(() -> null, "portable"));
