@@ -1,6 +1,5 @@
 package org.bnnspark.inference;
 
-import java.util.Arrays;
 import org.bnnspark.bits.BitPacking;
 import org.bnnspark.bits.LevelDots;
 import org.bnnspark.inference.PackedModel.Representation;
@@ -20,13 +19,14 @@ import org.bnnspark.nn.NetworkSpec;
  * multiple of 2⁻⁸ far below 2²⁴ — so the dots fold into thresholds like a hidden layer's. The
  * first sum is built from the input's side: each non-zero level (most of an image's pixels are 0)
  * is spread, times its taps' weights, over the positions whose windows hold it, all filters at once
- * ({@link LevelDots#scatter}); {@code S} is fixed per position and filter, computed once.
+ * ({@link LevelDots#scatter}) onto {@code −255·S}, which is fixed per position and filter and computed once.
  */
 final class LevelConvOp extends StageOp {
   private final ConvGeometry g;
   /** ±1 weights, tap-major: {@code [t·features + j]} with t the bit of a filter's packed row. */
   private final int[] weightsT;
-  private final int[] insideSums;
+  /** {@code −255·S_pj}: where every position's sum starts. */
+  private final int[] levelFreeSums;
   /**
    * Where each input value lands, computed once (an indirection table, as in indirect convolution,
    * read from the input's side): entries {@code scatterStart[i] … scatterStart[i+1])} give every
@@ -53,7 +53,7 @@ final class LevelConvOp extends StageOp {
       }
     }
     int c = g.input().channels();
-    insideSums = new int[g.positions() * f];
+    int[] insideSums = new int[g.positions() * f];
     int[] perInput = new int[st.in() + 1];
     int[] inputOf = new int[g.positions() * patch];
     int[] rowOf = new int[g.positions() * patch];
@@ -93,6 +93,10 @@ final class LevelConvOp extends StageOp {
       scatterTarget[at] = positionOf[e];
       scatterRow[at] = rowOf[e];
     }
+    levelFreeSums = new int[insideSums.length];
+    for (int i = 0; i < insideSums.length; i++) {
+      levelFreeSums[i] = -(NetworkSpec.INPUT_LEVELS - 1) * insideSums[i];
+    }
     epilogue = new Epilogue(st);
     levels = new int[st.in()];
     sums = new int[g.positions() * f];
@@ -111,15 +115,12 @@ final class LevelConvOp extends StageOp {
       for (int i = 0; i < size; i++) {
         levels[i] = NetworkSpec.level(in.floats[r * size + i]);
       }
-      Arrays.fill(sums, 0);
+      System.arraycopy(levelFreeSums, 0, sums, 0, sums.length); // −255·S, then + 2q·w per non-zero level
       for (int i = 0; i < size; i++) {
         int q = levels[i];
         if (q != 0) {
-          kernel.scatter(q, scatterRow, scatterTarget, scatterStart[i], scatterStart[i + 1], weightsT, f, sums);
+          kernel.scatter(2 * q, scatterRow, scatterTarget, scatterStart[i], scatterStart[i + 1], weightsT, f, sums);
         }
-      }
-      for (int i = 0; i < sums.length; i++) {
-        sums[i] = 2 * sums[i] - (NetworkSpec.INPUT_LEVELS - 1) * insideSums[i];
       }
       epilogue.dots(sums, 1, 1f / NetworkSpec.INPUT_LEVELS, null, out, r);
     }
