@@ -4,20 +4,29 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Lane-wise maxima of int runs, what max pooling of integer dots does per window tap (a run of a
- * pixel's channels): {@code dst[d + i] = max(dst[d + i], src[s + i])}. C2 leaves a loop of a few
- * dozen ints scalar (its vector loop is unrolled past that length), so the Vector API twin does it;
- * {@link #best()} picks at run time, {@link #portable()} is the scalar loop.
+ * Lane-wise maxima over a pooling window of integer dots (each tap a run of a pixel's channels),
+ * what max pooling of a binary convolution's dots does. C2 leaves a loop of a few dozen ints scalar
+ * (its vector loop is unrolled past that length), so the Vector API twin does it, the window's
+ * maximum in registers until one store; {@link #best()} picks at run time, {@link #portable()} is the
+ * scalar loop.
  */
 public abstract class IntMax {
 
   public abstract String name();
 
-  public abstract void maxInto(int[] src, int sOff, int[] dst, int dOff, int n);
+  /**
+   * One pooling window: {@code dst[dOff + k] = max_t src[base + taps[t] + k]} for k in [0, n), over
+   * the window's taps (offsets relative to its first), kept in registers until the one store.
+   */
+  public abstract void maxOfWindow(int[] src, int base, int[] taps, int[] dst, int dOff, int n);
 
-  static void scalar(int[] src, int sOff, int[] dst, int dOff, int from, int n) {
-    for (int i = from; i < n; i++) {
-      dst[dOff + i] = Math.max(dst[dOff + i], src[sOff + i]);
+  static void scalarWindow(int[] src, int base, int[] taps, int[] dst, int dOff, int from, int n) {
+    for (int k = from; k < n; k++) {
+      int m = src[base + taps[0] + k];
+      for (int t = 1; t < taps.length; t++) {
+        m = Math.max(m, src[base + taps[t] + k]);
+      }
+      dst[dOff + k] = m;
     }
   }
 
@@ -28,8 +37,8 @@ public abstract class IntMax {
     }
 
     @Override
-    public void maxInto(int[] src, int sOff, int[] dst, int dOff, int n) {
-      scalar(src, sOff, dst, dOff, 0, n);
+    public void maxOfWindow(int[] src, int base, int[] taps, int[] dst, int dOff, int n) {
+      scalarWindow(src, base, taps, dst, dOff, 0, n);
     }
   };
 
@@ -67,13 +76,17 @@ public abstract class IntMax {
     }
 
     @Override
-    public void maxInto(int[] src, int sOff, int[] dst, int dOff, int n) {
+    public void maxOfWindow(int[] src, int base, int[] taps, int[] dst, int dOff, int n) {
       int lanes = INTS.length();
-      int i = 0;
-      for (; i + lanes <= n; i += lanes) {
-        IntVector.fromArray(INTS, dst, dOff + i).max(IntVector.fromArray(INTS, src, sOff + i)).intoArray(dst, dOff + i);
+      int k = 0;
+      for (; k + lanes <= n; k += lanes) {
+        IntVector m = IntVector.fromArray(INTS, src, base + taps[0] + k);
+        for (int t = 1; t < taps.length; t++) {
+          m = m.max(IntVector.fromArray(INTS, src, base + taps[t] + k));
+        }
+        m.intoArray(dst, dOff + k);
       }
-      scalar(src, sOff, dst, dOff, i, n);
+      scalarWindow(src, base, taps, dst, dOff, k, n);
     }
   }
 }

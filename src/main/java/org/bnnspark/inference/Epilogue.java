@@ -26,6 +26,8 @@ final class Epilogue {
   private final Shape product;
   private final Shape shape; // what the operations see: the pooled product when pooling comes first
   private final SignThresholds thresholds;
+  /** A product pooling window's taps, as offsets from its first value (channels-last). */
+  private final int[] windowTaps;
   private int capacity;
   private int[] pooledDots = new int[0];
   private float[] values = new float[0];
@@ -34,6 +36,7 @@ final class Epilogue {
 
   Epilogue(PackedStage st) {
     this.st = st;
+    this.windowTaps = st.poolsProduct() ? windowTaps(st.productShape(), st.pool()) : null;
     this.f = st.features();
     this.product = st.productShape();
     this.shape = st.poolsProduct() ? st.outShape() : product;
@@ -124,8 +127,8 @@ final class Epilogue {
     System.arraycopy(y, 0, out.floats, first * st.out(), rows * st.out());
   }
 
-  /** Max pooling of integer dots laid out as {@code n} images of shape {@code in}. */
-  static void poolInts(Shape in, PackedStage.Pool pool, int[] d, int[] out, int n) {
+  /** Max pooling of integer dots laid out as {@code n} images of shape {@code in}: one window at a time, in registers. */
+  void poolInts(Shape in, PackedStage.Pool pool, int[] d, int[] out, int n) {
     int c = in.channels();
     int oh = (in.height() - pool.size()) / pool.stride() + 1;
     int ow = (in.width() - pool.size()) / pool.stride() + 1;
@@ -134,17 +137,20 @@ final class Epilogue {
       int image = r * in.size();
       for (int oy = 0; oy < oh; oy++) {
         for (int ox = 0; ox < ow; ox++, o += c) {
-          int first = image + (oy * pool.stride() * in.width() + ox * pool.stride()) * c;
-          System.arraycopy(d, first, out, o, c);
-          for (int py = 0; py < pool.size(); py++) {
-            for (int px = py == 0 ? 1 : 0; px < pool.size(); px++) {
-              int tap = image + ((oy * pool.stride() + py) * in.width() + ox * pool.stride() + px) * c;
-              MAX.maxInto(d, tap, out, o, c);
-            }
-          }
+          MAX.maxOfWindow(d, image + (oy * pool.stride() * in.width() + ox * pool.stride()) * c, windowTaps, out, o, c);
         }
       }
     }
+  }
+
+  private static int[] windowTaps(Shape in, PackedStage.Pool pool) {
+    int[] taps = new int[pool.size() * pool.size()];
+    for (int py = 0, t = 0; py < pool.size(); py++) {
+      for (int px = 0; px < pool.size(); px++, t++) {
+        taps[t] = (py * in.width() + px) * in.channels();
+      }
+    }
+    return taps;
   }
 
   /** Max pooling of ±1 bits (an OR over each window) of {@code n} images from 0 of {@code src} into example {@code first} of {@code dst}. */

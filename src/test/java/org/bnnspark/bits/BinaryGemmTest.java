@@ -295,22 +295,27 @@ class BinaryGemmTest {
   }
 
   @Test
-  void intMaxKernelsEqualTheScalarMaximum() {
+  void windowMaximaEqualTheScalarMaximum() {
     SplittableRandom rng = new SplittableRandom(14);
     List<IntMax> kernels = new java.util.ArrayList<>(List.of(IntMax.portable()));
     if (IntMax.vectorOrNull() != null) {
       kernels.add(IntMax.vectorOrNull());
     }
     for (int n : BOUNDARY_LENGTHS) {
-      int[] src = rng.ints(n + 5, Integer.MIN_VALUE, Integer.MAX_VALUE).toArray();
+      int[] taps = {0, n + 2, 3 * n, 4 * n + 1}; // a 2×2 window's taps, relative to its first
+      int[] src = rng.ints(5 + 5 * n + 1, Integer.MIN_VALUE, Integer.MAX_VALUE).toArray();
       int[] dst = rng.ints(n + 7, Integer.MIN_VALUE, Integer.MAX_VALUE).toArray();
       int[] expected = dst.clone();
-      for (int i = 0; i < n; i++) {
-        expected[3 + i] = Math.max(dst[3 + i], src[5 + i]);
+      for (int k = 0; k < n; k++) {
+        int m = Integer.MIN_VALUE;
+        for (int t : taps) {
+          m = Math.max(m, src[5 + t + k]);
+        }
+        expected[3 + k] = m;
       }
       for (IntMax kernel : kernels) {
         int[] d = dst.clone();
-        kernel.maxInto(src, 5, d, 3, n);
+        kernel.maxOfWindow(src, 5, taps, d, 3, n);
         assertArrayEquals(expected, d, kernel.name() + " n=" + n);
       }
     }
