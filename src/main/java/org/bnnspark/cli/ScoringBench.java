@@ -53,8 +53,11 @@ public final class ScoringBench {
       ScoringModel packed = ModelFiles.load(modelPath, "packed", jsc.hadoopConfiguration());
       ScoringModel floats = ModelFiles.load(modelPath, "float", jsc.hadoopConfiguration());
       PackedModel pm = packed.packedModel();
-      System.out.printf(Locale.ROOT, "bnn-spark scoring bench: model %s, %s, java %s, binary kernel %s%n", modelPath,
-          jsc.master(), Runtime.version().feature(), BinaryGemm.best().name());
+      System.out.printf(Locale.ROOT, "bnn-spark scoring bench: model %s, %s, java %s, cpu %s (%s)%n", modelPath, jsc.master(),
+          Runtime.version().feature(), org.bnnspark.bits.Cpu.model(), org.bnnspark.bits.Cpu.vectorFlags());
+      System.out.printf(Locale.ROOT, "kernels: binary %s, levels %s, window max %s, sign packing %s%n", BinaryGemm.best().name(),
+          org.bnnspark.bits.LevelDots.best().name(), org.bnnspark.bits.IntMax.best().name(), BitPacking.packerName());
+      profile(pm, data, packed.inputSpec());
 
       layerBench(pm);
 
@@ -117,6 +120,48 @@ public final class ScoringBench {
     System.out.printf(Locale.ROOT, "%-8s %10d rows in %7.1f s = %9.0f rows/s (layers %s, checksum %s)%n", "mllib", n, s, n / s,
         java.util.Arrays.toString(layers), sum.get(0));
     return n / s;
+  }
+
+  /**
+   * Where one thread's time goes, stage by stage: the packed scorer over MNIST's test images in
+   * batches of 512, timed per operation after a warm-up pass.
+   */
+  private static void profile(PackedModel pm, String data, org.bnnspark.nn.NetworkSpec spec) {
+    if (pm.inputSize() != 784) {
+      return;
+    }
+    byte[] images;
+    try {
+      images = java.nio.file.Files.readAllBytes(java.nio.file.Path.of(data, "t10k-images-idx3-ubyte"));
+    } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
+      System.out.println("one-thread profile skipped: --data is not a local MNIST directory (" + e.getMessage() + ")");
+      return;
+    }
+    int rows = (images.length - 16) / 784;
+    float[] x = new float[rows * 784];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = spec.scaleInput(images[16 + i] & 0xff);
+    }
+    int batch = 512;
+    float[] logits = new float[batch * pm.classes()];
+    org.bnnspark.inference.PackedScorer scorer = pm.newScorer();
+    float[] chunk = new float[batch * 784];
+    for (int pass = 0; pass < 2; pass++) {
+      long t0 = System.nanoTime();
+      int scored = 0;
+      for (int r = 0; r + batch <= rows; r += batch, scored += batch) {
+        System.arraycopy(x, r * 784, chunk, 0, chunk.length);
+        if (pass == 1) {
+          scorer.timedLogits(chunk, batch, logits);
+        } else {
+          scorer.logits(chunk, batch, logits);
+        }
+      }
+      if (pass == 1) {
+        System.out.printf(Locale.ROOT, "one thread, no Spark: %.0f rows/s; per stage:%n%s", scored / ((System.nanoTime() - t0) / 1e9),
+            scorer.stageProfile());
+      }
+    }
   }
 
   /** One hidden layer at batch 256, single thread: packed (XNOR-popcount + thresholds) vs float sgemm through the BLAS. */
