@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.bnnspark.bits.BitPacking;
 import org.bnnspark.nn.AbcLayer;
+import org.bnnspark.nn.Activation;
 import org.bnnspark.nn.BatchNorm;
 import org.bnnspark.nn.BinaryDense;
 import org.bnnspark.nn.Conv2d;
@@ -11,18 +12,14 @@ import org.bnnspark.nn.ConvGeometry;
 import org.bnnspark.nn.Dense;
 import org.bnnspark.nn.Dropout;
 import org.bnnspark.nn.Flatten;
-import org.bnnspark.nn.HardTanh;
 import org.bnnspark.nn.Layer;
 import org.bnnspark.nn.MaxPool2d;
 import org.bnnspark.nn.Network;
 import org.bnnspark.nn.NetworkSpec;
 import org.bnnspark.nn.RPRelu;
-import org.bnnspark.nn.Relu;
 import org.bnnspark.nn.Residual;
-import org.bnnspark.nn.Tanh;
 import org.bnnspark.nn.Shape;
 import org.bnnspark.nn.Shift;
-import org.bnnspark.nn.SignActivation;
 
 /**
  * A trained network compiled for inference: immutable, compact, and exact.
@@ -206,7 +203,7 @@ public final class PackedModel {
         pool = new PackedStage.Pool(mp.pool(), mp.stride(), true);
         i++;
       }
-      boolean signOut = i < layers.size() && layers.get(i) instanceof SignActivation;
+      boolean signOut = i < layers.size() && layers.get(i) instanceof Activation a && a.binary();
       if (signOut) {
         i++;
       }
@@ -290,14 +287,12 @@ public final class PackedModel {
     if (layer instanceof Shift shift) {
       return new PointwiseOp(PointwiseOp.Kind.ADD_BIAS, new float[][] {shift.shifts(params)});
     }
-    if (layer instanceof HardTanh) {
-      return new PointwiseOp(PointwiseOp.Kind.HARDTANH, new float[0][]);
-    }
-    if (layer instanceof Relu) {
-      return new PointwiseOp(PointwiseOp.Kind.RELU, new float[0][]);
-    }
-    if (layer instanceof Tanh) {
-      return new PointwiseOp(PointwiseOp.Kind.TANH, new float[0][]);
+    if (layer instanceof Activation a && !a.binary()) {
+      return new PointwiseOp(switch ((Activation.Kind) a.function()) {
+        case HARDTANH -> PointwiseOp.Kind.HARDTANH;
+        case RELU -> PointwiseOp.Kind.RELU;
+        case TANH -> PointwiseOp.Kind.TANH;
+      }, new float[0][]);
     }
     if (layer instanceof RPRelu r) {
       return new PointwiseOp(PointwiseOp.Kind.RPRELU, r.parameters(params));

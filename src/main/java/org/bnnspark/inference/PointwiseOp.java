@@ -3,10 +3,8 @@ package org.bnnspark.inference;
 import java.util.Arrays;
 import org.bnnspark.nn.BatchNorm;
 import org.bnnspark.nn.Conv2d;
-import org.bnnspark.nn.HardTanh;
+import org.bnnspark.nn.Activation;
 import org.bnnspark.nn.RPRelu;
-import org.bnnspark.nn.Relu;
-import org.bnnspark.nn.Tanh;
 
 /**
  * One per-feature float operation of the inference graph between a linear layer and the next sign
@@ -27,15 +25,15 @@ public record PointwiseOp(Kind kind, float[][] arrays) {
     ADD_BIAS(1, 1),
     /** {@link BatchNorm#normalize} with {@code [mean, invStd, γ, β]}. */
     BATCH_NORM(2, 4),
-    /** {@link HardTanh#apply}. */
+    /** {@link Activation.Kind#HARDTANH}. */
     HARDTANH(3, 0),
-    /** {@link Relu#apply}. */
+    /** {@link Activation.Kind#RELU}. */
     RELU(4, 0),
     /** {@code v · a[j]}: a scaled binary layer's α (XNOR-Net). */
     SCALE(5, 1),
     /** {@link RPRelu#apply} with {@code [γ, ζ, β]} (ReActNet); monotone only while ζ ≥ 0. */
     RPRELU(6, 3),
-    /** {@link Tanh#apply}. */
+    /** {@link Activation.Kind#TANH}. */
     TANH(7, 0),
     /**
      * {@code v · β[y] · γ[x]} at output row y, column x ({@link Conv2d#spatialFactor}; XNOR-Net++'s
@@ -103,11 +101,11 @@ public record PointwiseOp(Kind kind, float[][] arrays) {
     return switch (kind) {
       case ADD_BIAS -> v + arrays[0][j];
       case BATCH_NORM -> BatchNorm.normalize(v, arrays[0][j], arrays[1][j], arrays[2][j], arrays[3][j]);
-      case HARDTANH -> HardTanh.apply(v);
-      case RELU -> Relu.apply(v);
+      case HARDTANH -> Activation.Kind.HARDTANH.apply(v);
+      case RELU -> Activation.Kind.RELU.apply(v);
       case SCALE -> v * arrays[0][j];
       case RPRELU -> RPRelu.apply(v, arrays[0][j], arrays[1][j], arrays[2][j]);
-      case TANH -> Tanh.apply(v);
+      case TANH -> Activation.Kind.TANH.apply(v);
       case SCALE_POSITIONS, ACTIVATION_SCALE -> throw new IllegalStateException(kind + " needs the element: applyAt");
     };
   }

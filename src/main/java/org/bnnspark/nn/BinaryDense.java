@@ -20,7 +20,7 @@ package org.bnnspark.nn;
  * the packed model scales the same way.
  *
  * <p>The input is whatever the previous layer produced: real values for a first layer, or ±1 when
- * a {@link SignActivation} precedes it (then {@code x · W_bᵀ} is an exact integer, which the packed
+ * a binary {@link Activation} precedes it (then {@code x · W_bᵀ} is an exact integer, which the packed
  * XNOR model reproduces bit for bit).
  */
 public final class BinaryDense extends Dense {

@@ -35,7 +35,7 @@ public final class CompressedDense extends Dense {
 
   private void compress(float[] params, float[] w) {
     for (int i = 0; i < w.length; i++) {
-      w[i] = Tanh.apply(params[paramOffset + i]);
+      w[i] = Activation.Kind.TANH.apply(params[paramOffset + i]);
     }
   }
 

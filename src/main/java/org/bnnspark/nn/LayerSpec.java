@@ -95,11 +95,11 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
       case "global_avg_pool" -> new AvgPool2d(in, in.height(), in.width(), 1);
       case "flatten" -> new Flatten(in);
       case "batch_norm" -> new BatchNorm(in, epsilon, momentum, options.contains(SHIFT_BASED));
-      case "sign" -> new SignActivation(in, quantizer);
+      case "sign" -> new Activation(in, quantizer);
       case "shift" -> new Shift(in);
-      case "hardtanh" -> new HardTanh(in);
-      case "tanh" -> new Tanh(in);
-      case "relu" -> new Relu(in);
+      case "hardtanh" -> new Activation(in, Activation.Kind.HARDTANH);
+      case "tanh" -> new Activation(in, Activation.Kind.TANH);
+      case "relu" -> new Activation(in, Activation.Kind.RELU);
       case "rprelu" -> new RPRelu(in);
       case "dropout" -> new Dropout(in, rate);
       case "residual" -> {

@@ -17,7 +17,7 @@ import java.util.Locale;
  *       {@code sign(x)} at inference; gradient {@code 1{|x| ≤ 1}}. For weights only.</li>
  * </ul>
  */
-public enum Quantizer {
+public enum Quantizer implements Activation.Function {
   STE_SIGN("ste_sign") {
     @Override
     public float gradient(float x) {
@@ -55,6 +55,7 @@ public enum Quantizer {
   }
 
   /** The name used in configuration files. */
+  @Override
   public String configName() {
     return configName;
   }
@@ -62,6 +63,18 @@ public enum Quantizer {
   /** Forward: the sign every part of the project agrees on. */
   public float forward(float x) {
     return org.bnnspark.bits.BitPacking.sign(x);
+  }
+
+  /** As an activation ({@link Activation}): the forward. */
+  @Override
+  public float apply(float x) {
+    return forward(x);
+  }
+
+  /** As an activation: the straight-through estimator {@code dy · Q'(x)}. */
+  @Override
+  public float backward(float x, float y, float dy) {
+    return dy * gradient(x);
   }
 
   /** Whether the pseudo-gradient is exactly 1 on [−1, 1] (then clipped weights need no gradient mask). */

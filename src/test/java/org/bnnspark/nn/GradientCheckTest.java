@@ -218,7 +218,7 @@ class GradientCheckTest {
         x[i] *= 0.5f; // finite differences straddling a kink measure nothing useful
       }
     }
-    check(new HardTanh(8), new float[0], x, true);
+    check(new Activation(8, Activation.Kind.HARDTANH), new float[0], x, true);
   }
 
   @Test
@@ -331,7 +331,7 @@ class GradientCheckTest {
 
   @Test
   void signActivationIsTheClippedSte() {
-    SignActivation s = new SignActivation(4, Quantizer.STE_SIGN);
+    Activation s = new Activation(4, Quantizer.STE_SIGN);
     float[] x = {-2f, -1f, -0.3f, 0f, 0.3f, 1f, 2f, -0f};
     float[] y = new float[8];
     s.forward(Context.inference(new float[0], new float[0]), x, y, 2);
@@ -341,7 +341,7 @@ class GradientCheckTest {
     s.backward(Context.training(new float[0], new float[0], new float[0], new double[0]), x, y, dy, dx, 2);
     assertEquals(List.of(0f, 2f, 3f, 4f, 5f, 6f, 0f, 8f), toList(dx));
 
-    SignActivation approx = new SignActivation(4, Quantizer.APPROX_SIGN);
+    Activation approx = new Activation(4, Quantizer.APPROX_SIGN);
     approx.backward(Context.training(new float[0], new float[0], new float[0], new double[0]), x, y, dy, dx, 2);
     assertEquals(List.of(0f, 0f, 3f * 1.4f, 8f, 5f * 1.4f, 0f, 0f, 16f), toList(dx));
   }
@@ -783,7 +783,7 @@ class GradientCheckTest {
     for (int i = 0; i < w.length; i++) {
       assertEquals(Math.tanh(p[i]), w[i], 1e-6);
     }
-    check(new Tanh(Shape.flat(5)), new float[0], random(rng, N * 5, 1.5), true);
+    check(new Activation(Shape.flat(5), Activation.Kind.TANH), new float[0], random(rng, N * 5, 1.5), true);
   }
 
   @Test
