@@ -87,10 +87,10 @@ final class Epilogue {
       }
       return;
     }
-    int size = shape.size();
-    for (int i = 0, end = rows * size; i < end; i++) {
-      values[i] = PointwiseOp.applyAllAt(st.ops(), i % size, f, d[i] * scale, k == null ? 1f : k[i / f]);
+    for (int i = 0, end = rows * shape.size(); i < end; i++) {
+      values[i] = d[i] * scale;
     }
+    PointwiseOp.applyAllRuns(st.ops(), values, rows * shape.positions(), shape.positions(), f, k);
     finish(values, rows, out, first);
   }
 
@@ -101,10 +101,7 @@ final class Epilogue {
       MaxPool2d.pool(product, shape, st.pool().size(), st.pool().stride(), y, pooledValues, null, rows);
       y = pooledValues;
     }
-    int size = shape.size();
-    for (int i = 0, end = rows * size; i < end; i++) {
-      y[i] = PointwiseOp.applyAllAt(st.ops(), i % size, f, y[i], 1f);
-    }
+    PointwiseOp.applyAllRuns(st.ops(), y, rows * shape.positions(), shape.positions(), f, null);
     finish(y, rows, out, first);
   }
 

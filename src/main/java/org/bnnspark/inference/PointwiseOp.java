@@ -84,18 +84,6 @@ public record PointwiseOp(Kind kind, float[][] arrays) {
     return kind == Kind.SCALE_POSITIONS || kind == Kind.ACTIVATION_SCALE;
   }
 
-  /**
-   * The operation's value at input {@code v} for element {@code element} of an example's
-   * channels-last output with {@code features} channels, whose window has activation scale {@code k}.
-   */
-  public float applyAt(int element, int features, float v, float k) {
-    return switch (kind) {
-      case SCALE_POSITIONS -> v * Conv2d.spatialFactor(arrays[0], arrays[1], element / features);
-      case ACTIVATION_SCALE -> v * k;
-      default -> apply(element % features, v);
-    };
-  }
-
   /** The operation's value for feature {@code j} at input {@code v} (a per-feature operation). */
   public float apply(int j, float v) {
     return switch (kind) {
@@ -106,7 +94,7 @@ public record PointwiseOp(Kind kind, float[][] arrays) {
       case SCALE -> v * arrays[0][j];
       case RPRELU -> RPRelu.apply(v, arrays[0][j], arrays[1][j], arrays[2][j]);
       case TANH -> Activation.Kind.TANH.apply(v);
-      case SCALE_POSITIONS, ACTIVATION_SCALE -> throw new IllegalStateException(kind + " needs the element: applyAt");
+      case SCALE_POSITIONS, ACTIVATION_SCALE -> throw new IllegalStateException(kind + " needs the position: applyAllRuns");
     };
   }
 
@@ -149,14 +137,71 @@ public record PointwiseOp(Kind kind, float[][] arrays) {
   }
 
   /**
-   * Applies the chain {@code ops} to element {@code element} of an output with {@code features}
-   * channels, whose window has activation scale {@code k} (used only by {@link Kind#ACTIVATION_SCALE}).
+   * Applies the chain to {@code runs} runs of {@code f} values — a batch of channels-last outputs,
+   * run r at position {@code r mod positions} of its image — op by op. Every value still goes through
+   * the operations in order, so each value gets exactly what the graph's layers compute for it, in their order; but each
+   * operation's loop runs over a run's features with no dispatch per value. {@code k} holds one
+   * activation scale per run, or is null (then K = 1).
    */
-  public static float applyAllAt(PointwiseOp[] ops, int element, int features, float v, float k) {
+  public static void applyAllRuns(PointwiseOp[] ops, float[] v, int runs, int positions, int f, float[] k) {
     for (PointwiseOp op : ops) {
-      v = op.applyAt(element, features, v, k);
+      op.applyRuns(v, runs, positions, f, k);
     }
-    return v;
+  }
+
+  private void applyRuns(float[] v, int runs, int positions, int f, float[] k) {
+    switch (kind) {
+      case SCALE_POSITIONS -> {
+        for (int r = 0; r < runs; r++) {
+          float factor = Conv2d.spatialFactor(arrays[0], arrays[1], r % positions);
+          for (int j = 0, at = r * f; j < f; j++) {
+            v[at + j] = v[at + j] * factor;
+          }
+        }
+      }
+      case ACTIVATION_SCALE -> {
+        for (int r = 0; r < runs; r++) {
+          float scale = k == null ? 1f : k[r];
+          for (int j = 0, at = r * f; j < f; j++) {
+            v[at + j] = v[at + j] * scale;
+          }
+        }
+      }
+      case SCALE -> {
+        float[] a = arrays[0];
+        for (int r = 0; r < runs; r++) {
+          for (int j = 0, at = r * f; j < f; j++) {
+            v[at + j] = v[at + j] * a[j];
+          }
+        }
+      }
+      case ADD_BIAS -> {
+        float[] b = arrays[0];
+        for (int r = 0; r < runs; r++) {
+          for (int j = 0, at = r * f; j < f; j++) {
+            v[at + j] = v[at + j] + b[j];
+          }
+        }
+      }
+      case BATCH_NORM -> {
+        float[] mean = arrays[0];
+        float[] invStd = arrays[1];
+        float[] gamma = arrays[2];
+        float[] beta = arrays[3];
+        for (int r = 0; r < runs; r++) {
+          for (int j = 0, at = r * f; j < f; j++) {
+            v[at + j] = BatchNorm.normalize(v[at + j], mean[j], invStd[j], gamma[j], beta[j]);
+          }
+        }
+      }
+      default -> {
+        for (int r = 0; r < runs; r++) {
+          for (int j = 0, at = r * f; j < f; j++) {
+            v[at + j] = apply(j, v[at + j]);
+          }
+        }
+      }
+    }
   }
 
   /** Whether {@code ops} hold XNOR-Net's activation scale (then the stage binarizes its real input). */
