@@ -57,7 +57,7 @@ public final class ScoringBench {
           Runtime.version().feature(), org.bnnspark.bits.Cpu.model(), org.bnnspark.bits.Cpu.vectorFlags());
       System.out.printf(Locale.ROOT, "kernels: binary %s, levels %s, window max %s, sign packing %s%n", BinaryGemm.best().name(),
           org.bnnspark.bits.LevelDots.best().name(), org.bnnspark.bits.IntMax.best().name(), BitPacking.packerName());
-      profile(pm, data, packed.inputSpec());
+      profile(pm, data, packed.inputSpec(), jsc.hadoopConfiguration());
 
       layerBench(pm);
 
@@ -126,31 +126,27 @@ public final class ScoringBench {
    * Where one thread's time goes, stage by stage: the packed scorer over MNIST's test images in
    * batches of 512, timed per operation after a warm-up pass.
    */
-  private static void profile(PackedModel pm, String data, org.bnnspark.nn.NetworkSpec spec) {
-    if (pm.inputSize() != 784) {
+  private static void profile(PackedModel pm, String data, org.bnnspark.nn.NetworkSpec spec, org.apache.hadoop.conf.Configuration conf) {
+    org.bnnspark.spark.IdxFile file = org.bnnspark.spark.IdxFile.open(data + "/t10k-images-idx3-ubyte", 3, conf);
+    if (pm.inputSize() != file.recordBytes()) {
       return;
     }
-    byte[] images;
-    try {
-      images = java.nio.file.Files.readAllBytes(java.nio.file.Path.of(data, "t10k-images-idx3-ubyte"));
-    } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
-      System.out.println("one-thread profile skipped: --data is not a local MNIST directory (" + e.getMessage() + ")");
-      return;
-    }
-    int rows = (images.length - 16) / 784;
-    float[] x = new float[rows * 784];
+    int rows = file.count();
+    byte[] images = new byte[rows * pm.inputSize()];
+    file.read(0, rows, images, conf);
+    float[] x = new float[images.length];
     for (int i = 0; i < x.length; i++) {
-      x[i] = spec.scaleInput(images[16 + i] & 0xff);
+      x[i] = spec.scaleInput(images[i] & 0xff);
     }
     int batch = 512;
     float[] logits = new float[batch * pm.classes()];
     org.bnnspark.inference.PackedScorer scorer = pm.newScorer();
-    float[] chunk = new float[batch * 784];
+    float[] chunk = new float[batch * pm.inputSize()];
     for (int pass = 0; pass < 2; pass++) {
       long t0 = System.nanoTime();
       int scored = 0;
       for (int r = 0; r + batch <= rows; r += batch, scored += batch) {
-        System.arraycopy(x, r * 784, chunk, 0, chunk.length);
+        System.arraycopy(x, r * pm.inputSize(), chunk, 0, chunk.length);
         if (pass == 1) {
           scorer.timedLogits(chunk, batch, logits);
         } else {

@@ -57,7 +57,7 @@ final class Epilogue {
       return;
     }
     pooledDots = st.poolsProduct() ? new int[rows * shape.size()] : pooledDots;
-    values = new float[rows * Math.max(product.size(), shape.size())];
+    values = thresholds == null ? new float[rows * Math.max(product.size(), shape.size())] : values; // folded: no floats
     pooledValues = st.pool() != null ? new float[rows * st.outShape().size()] : pooledValues;
     bitsBeforePool = st.poolsOutput() ? new long[rows * BitPacking.words(product.size())] : bitsBeforePool;
     capacity = rows;
