@@ -3,23 +3,12 @@ package org.bnnspark.inference;
 import java.util.ArrayList;
 import java.util.List;
 import org.bnnspark.bits.BitPacking;
-import org.bnnspark.nn.AbcLayer;
-import org.bnnspark.nn.Activation;
-import org.bnnspark.nn.BatchNorm;
-import org.bnnspark.nn.BinaryDense;
-import org.bnnspark.nn.Conv2d;
 import org.bnnspark.nn.ConvGeometry;
-import org.bnnspark.nn.Dense;
-import org.bnnspark.nn.Dropout;
-import org.bnnspark.nn.Flatten;
 import org.bnnspark.nn.Layer;
-import org.bnnspark.nn.MaxPool2d;
+import org.bnnspark.nn.Lowering;
 import org.bnnspark.nn.Network;
 import org.bnnspark.nn.NetworkSpec;
-import org.bnnspark.nn.RPRelu;
-import org.bnnspark.nn.Residual;
 import org.bnnspark.nn.Shape;
-import org.bnnspark.nn.Shift;
 
 /**
  * A trained network compiled for inference: immutable, compact, and exact.
@@ -143,16 +132,34 @@ public final class PackedModel {
     return new PackedModel(name, spec.inputSize(), spec.classes(), spec.inputLow(), spec.inputHigh(), stages, sourceConfig);
   }
 
-  /** The stages of a layer sequence whose input arrives as {@code rep} (a residual block's layers compile the same way). */
+  /**
+   * The stages of a layer sequence whose input arrives as {@code rep} (a residual block's layers
+   * compile the same way). Each layer says what it is ({@link Layer#lower}); a run of forms
+   * {@code product → [pool] → operations → [pool] → [sign] → [pool]} becomes one stage.
+   */
   private static List<PackedStage> compileLayers(List<Layer> all, float[] params, float[] state, Representation rep) {
-    // dropout is the identity at inference and flatten only renames a channels-last row: the packed model leaves both out
-    List<Layer> layers = all.stream().filter(l -> !(l instanceof Dropout) && !(l instanceof Flatten)).toList();
+    List<Layer> layers = new ArrayList<>();
+    List<Lowering> forms = new ArrayList<>();
+    for (Layer l : all) {
+      Lowering form = l.lower(params, state);
+      if (form != Lowering.IDENTITY) {
+        layers.add(l);
+        forms.add(form);
+      }
+    }
     List<PackedStage> stages = new ArrayList<>();
     int i = 0;
     while (i < layers.size()) {
       Layer first = layers.get(i);
-      if (first instanceof Residual r) { // the shortcut is real-valued: the block takes the input as floats, the sum is float
-        stages.add(new PackedStage(PackedStage.Linear.RESIDUAL, r.inShape(), r.outShape(), null, null, null, null, null, null, null,
+      Lowering form = forms.get(i);
+      if (form == Lowering.GRAPH) { // no packed kernel takes this layer: it runs in the training graph's own form
+        stages.add(graphStage(first, params, state));
+        rep = Representation.FLOAT;
+        i++;
+        continue;
+      }
+      if (form instanceof Lowering.Shortcut r) { // the shortcut is real-valued: the block takes the input as floats, the sum is float
+        stages.add(new PackedStage(PackedStage.Linear.RESIDUAL, first.inShape(), first.outShape(), null, null, null, null, null, null, null,
             new PointwiseOp[0], false, compileLayers(r.block(), params, state, Representation.FLOAT), null));
         rep = Representation.FLOAT;
         i++;
@@ -162,61 +169,41 @@ public final class PackedModel {
       ConvGeometry conv = null;
       float[] weights = null;
       List<PointwiseOp> ops = new ArrayList<>();
-      Dense dense = first instanceof Conv2d c ? c.product() : first instanceof Dense d ? d : null;
       PackedStage.Abc abc = null;
-      if (first instanceof AbcLayer a) {
-        conv = a.convolution() ? a.geometry() : null;
+      if (form instanceof Lowering.Abc a) {
+        conv = a.conv();
         linear = PackedStage.Linear.ABC;
-        weights = a.weightBases(params);
-        abc = new PackedStage.Abc(a.alphas(params), a.shifts(params), a.betas(params));
+        weights = a.weightBases();
+        abc = new PackedStage.Abc(a.alphas(), a.shifts(), a.betas());
         i++;
-      } else if (dense != null) {
-        conv = first instanceof Conv2d c ? c.geometry() : null;
-        linear = dense instanceof BinaryDense ? PackedStage.Linear.BINARY : PackedStage.Linear.REAL;
-        weights = dense.inferenceWeights(params);
-        if (dense instanceof BinaryDense b && b.scale() != BinaryDense.Scale.NONE) {
-          ops.add(new PointwiseOp(PointwiseOp.Kind.SCALE, new float[][] {b.alpha(params)}));
-        }
-        if (first instanceof Conv2d c && c.spatialScale()) {
-          ops.add(new PointwiseOp(PointwiseOp.Kind.SCALE_POSITIONS, c.spatialFactors(params)));
-        }
-        if (first instanceof Conv2d c && c.activationScale()) {
-          ops.add(new PointwiseOp(PointwiseOp.Kind.ACTIVATION_SCALE, new float[0][]));
-        }
-        float[] bias = dense.biasValues(params);
-        if (bias != null) {
-          ops.add(new PointwiseOp(PointwiseOp.Kind.ADD_BIAS, new float[][] {bias}));
-        }
+      } else if (form instanceof Lowering.Product p) {
+        conv = p.conv();
+        linear = p.binary() ? PackedStage.Linear.BINARY : PackedStage.Linear.REAL;
+        weights = p.weights();
+        p.ops().forEach(op -> ops.add(PointwiseOp.of(op)));
         i++;
       }
       PackedStage.Pool pool = null;
-      if (linear != PackedStage.Linear.NONE && ops.stream().allMatch(PointwiseOp::nonDecreasing) && i < layers.size()
-          && layers.get(i) instanceof MaxPool2d mp) {
+      if (linear != PackedStage.Linear.NONE && ops.stream().allMatch(PointwiseOp::nonDecreasing) && i < forms.size()
+          && forms.get(i) instanceof Lowering.MaxPool mp) {
         // pools the product, before the operations: exact, since the scale α ≥ 0 or bias so far commute with a maximum
-        pool = new PackedStage.Pool(mp.pool(), mp.stride(), false);
+        pool = new PackedStage.Pool(mp.size(), mp.stride(), false);
         i++;
       }
-      for (PointwiseOp op; i < layers.size() && (op = pointwise(layers.get(i), params, state)) != null; i++) {
-        ops.add(op);
+      for (; i < forms.size() && forms.get(i) instanceof Lowering.Op op; i++) {
+        ops.add(PointwiseOp.of(op));
       }
-      if (pool == null && i < layers.size() && layers.get(i) instanceof MaxPool2d mp) {
-        pool = new PackedStage.Pool(mp.pool(), mp.stride(), true);
+      if (pool == null && i < forms.size() && forms.get(i) instanceof Lowering.MaxPool mp) {
+        pool = new PackedStage.Pool(mp.size(), mp.stride(), true);
         i++;
       }
-      boolean signOut = i < layers.size() && layers.get(i) instanceof Activation a && a.binary();
+      boolean signOut = i < forms.size() && forms.get(i) == Lowering.SIGN;
       if (signOut) {
         i++;
       }
-      if (signOut && pool == null && i < layers.size() && layers.get(i) instanceof MaxPool2d mp) {
-        pool = new PackedStage.Pool(mp.pool(), mp.stride(), true); // pools the bits: an OR
+      if (signOut && pool == null && i < forms.size() && forms.get(i) instanceof Lowering.MaxPool mp) {
+        pool = new PackedStage.Pool(mp.size(), mp.stride(), true); // pools the bits: an OR
         i++;
-      }
-      if (linear == PackedStage.Linear.NONE && ops.isEmpty() && !signOut && pool == null) {
-        // no packed kernel takes this layer: it runs in the training graph's own form
-        stages.add(graphStage(first, params, state));
-        rep = Representation.FLOAT;
-        i++;
-        continue;
       }
       Shape in = first.inShape();
       Shape out = layers.get(i - 1).outShape();
@@ -278,26 +265,6 @@ public final class PackedModel {
 
   static int maxIntegerDot(Representation input, int patch) {
     return input == Representation.LEVELS ? patch * (NetworkSpec.INPUT_LEVELS - 1) : patch;
-  }
-
-  private static PointwiseOp pointwise(Layer layer, float[] params, float[] state) {
-    if (layer instanceof BatchNorm bn) {
-      return new PointwiseOp(PointwiseOp.Kind.BATCH_NORM, bn.inferenceParameters(params, state));
-    }
-    if (layer instanceof Shift shift) {
-      return new PointwiseOp(PointwiseOp.Kind.ADD_BIAS, new float[][] {shift.shifts(params)});
-    }
-    if (layer instanceof Activation a && !a.binary()) {
-      return new PointwiseOp(switch ((Activation.Kind) a.function()) {
-        case HARDTANH -> PointwiseOp.Kind.HARDTANH;
-        case RELU -> PointwiseOp.Kind.RELU;
-        case TANH -> PointwiseOp.Kind.TANH;
-      }, new float[0][]);
-    }
-    if (layer instanceof RPRelu r) {
-      return new PointwiseOp(PointwiseOp.Kind.RPRELU, r.parameters(params));
-    }
-    return null;
   }
 
   /** A residual stage's block as a model of its own (float input, output of the input's width). */

@@ -12,6 +12,7 @@ import java.util.List;
 import org.bnnspark.bits.BitPacking;
 import org.bnnspark.io.FramedFile;
 import org.bnnspark.nn.ConvGeometry;
+import org.bnnspark.nn.Lowering;
 import org.bnnspark.nn.Shape;
 
 /**
@@ -191,7 +192,7 @@ public final class PackedModelFile {
     } else {
       d.writeInt(s.ops().length);
       for (PointwiseOp op : s.ops()) {
-        d.writeByte(op.kind().code);
+        d.writeByte(op.kind().code());
         for (float[] a : op.arrays()) {
           for (float v : a) {
             d.writeFloat(v);
@@ -284,8 +285,8 @@ public final class PackedModelFile {
       }
       ops = new PointwiseOp[opCount];
       for (int o = 0; o < opCount; o++) {
-        PointwiseOp.Kind kind = PointwiseOp.Kind.byCode(b.get(), where);
-        float[][] arrays = new float[kind.arrayCount][];
+        Lowering.OpKind kind = Lowering.OpKind.byCode(b.get(), where);
+        float[][] arrays = new float[kind.arrayCount()][];
         for (int a = 0; a < arrays.length; a++) {
           arrays[a] = floats(b, PointwiseOp.arrayLength(kind, a, PackedStage.productShape(linear, inShape, conv, features)), where);
         }

@@ -205,7 +205,7 @@ public record PackedStage(Linear linear, Shape inShape, Shape outShape, ConvGeom
       if (op.positional() && (conv == null || (pool != null && !pool.afterOps()))) {
         throw new IllegalArgumentException(op + " scales a convolution's positions before any pooling");
       }
-      if (op.kind() == PointwiseOp.Kind.ACTIVATION_SCALE && linear != Linear.BINARY) {
+      if (op.kind() == org.bnnspark.nn.Lowering.OpKind.ACTIVATION_SCALE && linear != Linear.BINARY) {
         throw new IllegalArgumentException(op + " belongs to binary weights");
       }
     }

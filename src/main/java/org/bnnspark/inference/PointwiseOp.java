@@ -4,12 +4,14 @@ import java.util.Arrays;
 import org.bnnspark.nn.BatchNorm;
 import org.bnnspark.nn.Conv2d;
 import org.bnnspark.nn.Activation;
+import org.bnnspark.nn.Lowering;
+import org.bnnspark.nn.Lowering.OpKind;
 import org.bnnspark.nn.RPRelu;
 
 /**
  * One per-feature float operation of the inference graph between a linear layer and the next sign
  * (or the logits): a bias, an inference-mode BatchNorm, a clip, a scale α ≥ 0 — or one that also
- * depends on the position in an image ({@link Kind#SCALE_POSITIONS}). Each evaluates the very function
+ * depends on the position in an image ({@link OpKind#SCALE_POSITIONS}). Each evaluates the very function
  * the training graph's layer calls, so a packed model reproduces the training graph bit for bit.
  *
  * <p>Every kind but an RPReLU with a negative slope is monotone in its input for a fixed feature
@@ -17,63 +19,23 @@ import org.bnnspark.nn.RPRelu;
  * {@code sign} fold into one integer threshold per neuron (see {@link Thresholds}); see {@link #monotone}.
  * A positional operation is neither folded nor moved behind a pooling: its stage runs in float.
  */
-public record PointwiseOp(Kind kind, float[][] arrays) {
+public record PointwiseOp(OpKind kind, float[][] arrays) {
 
-  /** The operations, with their file codes and the per-feature arrays each carries. */
-  public enum Kind {
-    /** {@code v + b[j]}. */
-    ADD_BIAS(1, 1),
-    /** {@link BatchNorm#normalize} with {@code [mean, invStd, γ, β]}. */
-    BATCH_NORM(2, 4),
-    /** {@link Activation.Kind#HARDTANH}. */
-    HARDTANH(3, 0),
-    /** {@link Activation.Kind#RELU}. */
-    RELU(4, 0),
-    /** {@code v · a[j]}: a scaled binary layer's α (XNOR-Net). */
-    SCALE(5, 1),
-    /** {@link RPRelu#apply} with {@code [γ, ζ, β]} (ReActNet); monotone only while ζ ≥ 0. */
-    RPRELU(6, 3),
-    /** {@link Activation.Kind#TANH}. */
-    TANH(7, 0),
-    /**
-     * {@code v · β[y] · γ[x]} at output row y, column x ({@link Conv2d#spatialFactor}; XNOR-Net++'s
-     * α ⊗ β ⊗ γ with α a {@code SCALE} before it), with {@code [β (rows), γ (columns)]}.
-     */
-    SCALE_POSITIONS(8, 2),
-    /**
-     * {@code v · K} with K the mean |input| over the output position's window ({@link Conv2d#windowScale};
-     * XNOR-Net's activation scale), computed at run time from the stage's real input: the stage
-     * binarizes that input itself.
-     */
-    ACTIVATION_SCALE(9, 0);
-
-    final int code;
-    final int arrayCount;
-
-    Kind(int code, int arrayCount) {
-      this.code = code;
-      this.arrayCount = arrayCount;
-    }
-
-    static Kind byCode(int code, String source) {
-      for (Kind k : values()) {
-        if (k.code == code) {
-          return k;
-        }
-      }
-      throw new IllegalArgumentException(source + ": unknown pointwise operation code " + code);
-    }
+  /** A layer's lowered operation, to run. */
+  static PointwiseOp of(Lowering.Op op) {
+    return new PointwiseOp(op.kind(), op.arrays());
   }
 
+
   public PointwiseOp {
-    if (arrays.length != kind.arrayCount) {
-      throw new IllegalArgumentException(kind + " takes " + kind.arrayCount + " arrays, got " + arrays.length);
+    if (arrays.length != kind.arrayCount()) {
+      throw new IllegalArgumentException(kind + " takes " + kind.arrayCount() + " arrays, got " + arrays.length);
     }
   }
 
   /** How long array {@code a} of an operation of kind {@code kind} is on a product of shape {@code product}. */
-  static int arrayLength(Kind kind, int a, org.bnnspark.nn.Shape product) {
-    if (kind == Kind.SCALE_POSITIONS) {
+  static int arrayLength(OpKind kind, int a, org.bnnspark.nn.Shape product) {
+    if (kind == OpKind.SCALE_POSITIONS) {
       return a == 0 ? product.height() : product.width();
     }
     return product.channels();
@@ -81,7 +43,7 @@ public record PointwiseOp(Kind kind, float[][] arrays) {
 
   /** Whether the operation depends on the position in an image (or on the example) as well as on the feature. */
   public boolean positional() {
-    return kind == Kind.SCALE_POSITIONS || kind == Kind.ACTIVATION_SCALE;
+    return kind == OpKind.SCALE_POSITIONS || kind == OpKind.ACTIVATION_SCALE;
   }
 
   /** The operation's value for feature {@code j} at input {@code v} (a per-feature operation). */
@@ -101,7 +63,7 @@ public record PointwiseOp(Kind kind, float[][] arrays) {
   /** Whether the operation is monotone in its input for every feature (what folding into thresholds needs). */
   public boolean monotone() {
     // folding makes one threshold per feature: a positional operation would need one per position
-    return !positional() && (kind != Kind.RPRELU || allNonNegative(arrays[1]));
+    return !positional() && (kind != OpKind.RPRELU || allNonNegative(arrays[1]));
   }
 
   /**
@@ -206,7 +168,7 @@ public record PointwiseOp(Kind kind, float[][] arrays) {
 
   /** Whether {@code ops} hold XNOR-Net's activation scale (then the stage binarizes its real input). */
   public static boolean activationScaled(PointwiseOp[] ops) {
-    return java.util.Arrays.stream(ops).anyMatch(op -> op.kind == Kind.ACTIVATION_SCALE);
+    return java.util.Arrays.stream(ops).anyMatch(op -> op.kind == OpKind.ACTIVATION_SCALE);
   }
 
   /** Float parameters the operation stores. */

@@ -120,6 +120,11 @@ public final class AbcLayer extends Layer {
     }
   }
 
+  @Override
+  public Lowering lower(float[] params, float[] state) {
+    return new Lowering.Abc(convolution() ? geometry : null, weightBases(params), alphas(params), shifts(params), betas(params));
+  }
+
   /** The weight bases B_m (±1, {@code M × filters × patch}) of the latent weights. */
   public float[] weightBases(float[] params) {
     int count = weightCount();

@@ -26,7 +26,7 @@ public final class Activation extends Layer {
 
   /** The real-valued activations. */
   public enum Kind implements Function {
-    HARDTANH("hardtanh") {
+    HARDTANH("hardtanh", Lowering.OpKind.HARDTANH) {
       @Override
       public float apply(float v) {
         return v > 1f ? 1f : (v < -1f ? -1f : v);
@@ -37,7 +37,7 @@ public final class Activation extends Layer {
         return Math.abs(x) <= 1f ? dy : 0f;
       }
     },
-    RELU("relu") {
+    RELU("relu", Lowering.OpKind.RELU) {
       @Override
       public float apply(float v) {
         return Math.max(v, 0f);
@@ -48,7 +48,7 @@ public final class Activation extends Layer {
         return x > 0f ? dy : 0f;
       }
     },
-    TANH("tanh") {
+    TANH("tanh", Lowering.OpKind.TANH) {
       @Override
       public float apply(float v) {
         return (float) Math.tanh(v);
@@ -61,9 +61,12 @@ public final class Activation extends Layer {
     };
 
     private final String configName;
+    /** The packed model's operation for it. */
+    final Lowering.OpKind op;
 
-    Kind(String configName) {
+    Kind(String configName, Lowering.OpKind op) {
       this.configName = configName;
+      this.op = op;
     }
 
     @Override
@@ -83,13 +86,11 @@ public final class Activation extends Layer {
     this(Shape.flat(size), function);
   }
 
-  public Function function() {
-    return function;
-  }
 
-  /** Whether this is a binary activation (a sign with its estimator): its output is ±1. */
-  public boolean binary() {
-    return function instanceof Quantizer;
+  /** A sign for a binary activation (a quantizer with its estimator: the output is ±1), else the per-feature function of its kind. */
+  @Override
+  public Lowering lower(float[] params, float[] state) {
+    return function instanceof Quantizer ? Lowering.SIGN : new Lowering.Op(((Kind) function).op, new float[0][]);
   }
 
   @Override

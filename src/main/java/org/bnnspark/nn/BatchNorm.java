@@ -190,8 +190,13 @@ public final class BatchNorm extends Layer {
     return gamma * ((x - mean) * invStd) + beta;
   }
 
+  @Override
+  public Lowering lower(float[] params, float[] state) {
+    return new Lowering.Op(Lowering.OpKind.BATCH_NORM, inferenceParameters(params, state));
+  }
+
   /** Inference-mode parameters per feature: {@code [mean, invStd, γ, β]}, each {@code features} long. */
-  public float[][] inferenceParameters(float[] params, float[] state) {
+  private float[][] inferenceParameters(float[] params, float[] state) {
     int f = channels;
     float[] mean = java.util.Arrays.copyOfRange(state, stateOffset, stateOffset + f);
     float[] inv = new float[f];

@@ -103,6 +103,16 @@ public final class BinaryDense extends Dense {
     }
   }
 
+  @Override
+  protected boolean binaryWeights() {
+    return true;
+  }
+
+  @Override
+  protected java.util.List<Lowering.Op> scaleOps(float[] params) {
+    return scale == Scale.NONE ? java.util.List.of() : java.util.List.of(new Lowering.Op(Lowering.OpKind.SCALE, new float[][] {alpha(params)}));
+  }
+
   /** The output scales α (NONE: null): computed from the weights or read from the parameters; the graph and the packed model both call this. */
   public float[] alpha(float[] params) {
     return switch (scale) {

@@ -70,11 +70,6 @@ public final class Conv2d extends Layer {
     this.activationScale = activationScale;
   }
 
-  /** Whether the layer binarizes its real input and scales by K = mean |input| per window (XNOR-Net). */
-  public boolean activationScale() {
-    return activationScale;
-  }
-
   /**
    * K of one window: {@code mean |v|} over the {@code patch} values of {@code cols} from {@code off}
    * (the training graph and the packed model both call this).
@@ -94,11 +89,6 @@ public final class Conv2d extends Layer {
         v[r * columns + c] *= k[r];
       }
     }
-  }
-
-  /** Whether the outputs are scaled by learned per-row β and per-column γ (XNOR-Net++'s α ⊗ β ⊗ γ). */
-  public boolean spatialScale() {
-    return spatialScale;
   }
 
   private int spatialOffset() {
@@ -127,6 +117,19 @@ public final class Conv2d extends Layer {
 
   public int filters() {
     return outShape.channels();
+  }
+
+  /** Its product over each window, then XNOR-Net++'s β ⊗ γ or XNOR-Net's K (computed at run time) where it has them. */
+  @Override
+  public Lowering lower(float[] params, float[] state) {
+    java.util.List<Lowering.Op> positional = new java.util.ArrayList<>();
+    if (spatialScale) {
+      positional.add(new Lowering.Op(Lowering.OpKind.SCALE_POSITIONS, spatialFactors(params)));
+    }
+    if (activationScale) {
+      positional.add(new Lowering.Op(Lowering.OpKind.ACTIVATION_SCALE, new float[0][]));
+    }
+    return product.lowerProduct(params, geometry, positional);
   }
 
   /** The layer that multiplies patches by filters (its parameters are this layer's). */

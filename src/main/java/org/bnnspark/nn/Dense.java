@@ -1,5 +1,6 @@
 package org.bnnspark.nn;
 
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
@@ -149,6 +150,36 @@ public class Dense extends Layer {
   /** The weights the forward uses, {@code out × in} row-major (±1 for a binary layer). */
   public float[] inferenceWeights(float[] params) {
     return java.util.Arrays.copyOfRange(params, paramOffset, paramOffset + weightCount());
+  }
+
+  @Override
+  public Lowering lower(float[] params, float[] state) {
+    return lowerProduct(params, null, List.of());
+  }
+
+  /**
+   * The product over the whole input ({@code conv} null) or over each window of {@code conv} (a
+   * convolution's product), then its scale ({@link #scaleOps}), the convolution's {@code positional}
+   * operations, and its bias.
+   */
+  public Lowering.Product lowerProduct(float[] params, ConvGeometry conv, List<Lowering.Op> positional) {
+    List<Lowering.Op> ops = new java.util.ArrayList<>(scaleOps(params));
+    ops.addAll(positional);
+    float[] b = biasValues(params);
+    if (b != null) {
+      ops.add(new Lowering.Op(Lowering.OpKind.ADD_BIAS, new float[][] {b}));
+    }
+    return new Lowering.Product(binaryWeights(), conv, inferenceWeights(params), ops);
+  }
+
+  /** Whether {@link #inferenceWeights} are ±1. */
+  protected boolean binaryWeights() {
+    return false;
+  }
+
+  /** The operations that scale the product (a scaled binary layer's α), none here. */
+  protected List<Lowering.Op> scaleOps(float[] params) {
+    return List.of();
   }
 
   /** The bias, or null without one. */

@@ -49,6 +49,12 @@ public final class Dropout extends Layer {
     }
   }
 
+  /** The identity at inference. */
+  @Override
+  public Lowering lower(float[] params, float[] state) {
+    return Lowering.IDENTITY;
+  }
+
   @Override
   public String describe() {
     return "Dropout(" + outSize + ", " + rate + ")";

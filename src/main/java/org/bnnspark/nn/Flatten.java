@@ -21,6 +21,12 @@ public final class Flatten extends Layer {
     }
   }
 
+  /** The identity at inference: a channels-last row keeps its order. */
+  @Override
+  public Lowering lower(float[] params, float[] state) {
+    return Lowering.IDENTITY;
+  }
+
   @Override
   public String describe() {
     return "Flatten(" + inShape + "→" + outSize + ")";

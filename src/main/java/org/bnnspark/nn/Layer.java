@@ -151,6 +151,14 @@ public abstract class Layer {
     return 0;
   }
 
+  /**
+   * What this layer is at inference ({@link Lowering}), with its parameters and state read from the
+   * network's arrays. A layer with no form of its own is kept as it is ({@link Lowering#GRAPH}).
+   */
+  public Lowering lower(float[] params, float[] state) {
+    return Lowering.GRAPH;
+  }
+
   /** Short description for summaries, e.g. {@code BinaryDense(784→512, ste_sign)}. */
   public abstract String describe();
 }

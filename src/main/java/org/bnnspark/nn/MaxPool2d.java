@@ -24,12 +24,9 @@ public final class MaxPool2d extends Layer {
     return new Shape((in.height() - pool) / stride + 1, (in.width() - pool) / stride + 1, in.channels());
   }
 
-  public int pool() {
-    return pool;
-  }
-
-  public int stride() {
-    return stride;
+  @Override
+  public Lowering lower(float[] params, float[] state) {
+    return new Lowering.MaxPool(pool, stride);
   }
 
   @Override

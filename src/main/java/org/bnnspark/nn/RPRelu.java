@@ -64,10 +64,15 @@ public final class RPRelu extends Layer {
   }
 
   /** {@code [γ, ζ, β]} per channel (what the packed model stores). */
-  public float[][] parameters(float[] params) {
+  private float[][] parameters(float[] params) {
     return new float[][] {java.util.Arrays.copyOfRange(params, paramOffset, paramOffset + channels),
         java.util.Arrays.copyOfRange(params, paramOffset + channels, paramOffset + 2 * channels),
         java.util.Arrays.copyOfRange(params, paramOffset + 2 * channels, paramOffset + 3 * channels)};
+  }
+
+  @Override
+  public Lowering lower(float[] params, float[] state) {
+    return new Lowering.Op(Lowering.OpKind.RPRELU, parameters(params));
   }
 
   @Override

@@ -29,6 +29,11 @@ public final class Residual extends Layer {
     this.block = List.copyOf(block);
   }
 
+  @Override
+  public Lowering lower(float[] params, float[] state) {
+    return new Lowering.Shortcut(block);
+  }
+
   /** The layers of the block, in order. */
   public List<Layer> block() {
     return block;

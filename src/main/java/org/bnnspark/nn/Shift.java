@@ -48,8 +48,13 @@ public final class Shift extends Layer {
   }
 
   /** The learned shifts (what the packed model adds). */
-  public float[] shifts(float[] params) {
+  private float[] shifts(float[] params) {
     return java.util.Arrays.copyOfRange(params, paramOffset, paramOffset + outShape.channels());
+  }
+
+  @Override
+  public Lowering lower(float[] params, float[] state) {
+    return new Lowering.Op(Lowering.OpKind.ADD_BIAS, new float[][] {shifts(params)});
   }
 
   @Override

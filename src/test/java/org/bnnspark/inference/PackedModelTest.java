@@ -12,6 +12,7 @@ import org.bnnspark.bits.BinaryGemm;
 import org.bnnspark.nn.BatchNorm;
 import org.bnnspark.nn.ConfigNode;
 import org.bnnspark.nn.Layer;
+import org.bnnspark.nn.Lowering;
 import org.bnnspark.nn.Network;
 import org.bnnspark.nn.NetworkSpec;
 import org.junit.jupiter.api.Test;
@@ -295,7 +296,7 @@ class PackedModelTest {
     PackedStage conv = m.stages().get(1);
     assertTrue(!conv.folded() && conv.pool().afterOps(), conv.toString());
     PointwiseOp positions = conv.ops()[1];
-    assertEquals(PointwiseOp.Kind.SCALE_POSITIONS, positions.kind());
+    assertEquals(Lowering.OpKind.SCALE_POSITIONS, positions.kind());
     assertEquals(9, positions.arrays()[0].length);
     assertEquals(8, positions.arrays()[1].length);
     assertEquals(m, PackedModelFile.read(new ByteArrayInputStream(PackedModelFile.toBytes(m)), "chw.xnor"));
@@ -316,7 +317,7 @@ class PackedModelTest {
           {"type": "batch_norm"}, {"type": "flatten"},
           {"type": "binary_dense", "units": 9, "scale": "learned", "activation_scale": true}, {"type": "batch_norm"}, {"type": "sign"},
           {"type": "dense", "units": 3}]}""", 35);
-    assertEquals(PointwiseOp.Kind.ACTIVATION_SCALE, m.stages().get(0).ops()[0].kind());
+    assertEquals(Lowering.OpKind.ACTIVATION_SCALE, m.stages().get(0).ops()[0].kind());
     assertTrue(PointwiseOp.activationScaled(m.stages().get(2).ops()), m.stages().get(2).toString());
     assertEquals(m, PackedModelFile.read(new ByteArrayInputStream(PackedModelFile.toBytes(m)), "k.xnor"));
   }
@@ -423,8 +424,8 @@ class PackedModelTest {
         bn[3][j] = (float) (rng.nextGaussian() * 2);
         bias[j] = (float) rng.nextGaussian();
       }
-      PointwiseOp[] ops = {new PointwiseOp(PointwiseOp.Kind.ADD_BIAS, new float[][] {bias}),
-          new PointwiseOp(PointwiseOp.Kind.BATCH_NORM, bn), new PointwiseOp(PointwiseOp.Kind.HARDTANH, new float[0][])};
+      PointwiseOp[] ops = {new PointwiseOp(Lowering.OpKind.ADD_BIAS, new float[][] {bias}),
+          new PointwiseOp(Lowering.OpKind.BATCH_NORM, bn), new PointwiseOp(Lowering.OpKind.HARDTANH, new float[0][])};
       for (boolean levels : new boolean[] {false, true}) {
         int max = levels ? in * 255 : in;
         Thresholds.DotValue value = levels ? d -> d / 256f : d -> (float) d;
