@@ -15,13 +15,9 @@ import java.util.SplittableRandom;
 public final class Network {
   private final NetworkSpec spec;
   private final List<Layer> layers;
+  private final LayerChain chain;
   private final int paramCount;
   private final int stateCount;
-  private final int maxWidth;
-  private float[][] activations = new float[0][];
-  private float[] gradA = new float[0];
-  private float[] gradB = new float[0];
-  private int capacity;
   private final int[] hits = new int[1];
   private long lastForwardNanos;
   private long lastBackwardNanos;
@@ -32,20 +28,18 @@ public final class Network {
     Shape shape = spec.inputShape();
     int params = 0;
     int state = 0;
-    int widest = shape.size();
     for (LayerSpec ls : spec.layers()) {
       Layer layer = ls.build(shape);
       layer.place(params, state, built.size());
       params += layer.paramCount();
       state += layer.stateCount();
       shape = layer.outShape();
-      widest = Math.max(widest, shape.size());
       built.add(layer);
     }
     this.layers = Collections.unmodifiableList(built);
+    this.chain = new LayerChain(built, spec.inputShape().size());
     this.paramCount = params;
     this.stateCount = state;
-    this.maxWidth = widest;
   }
 
   public NetworkSpec spec() {
@@ -58,11 +52,7 @@ public final class Network {
 
   /** Every layer that does work, those inside residual blocks included, in order. */
   public List<Layer> leafLayers() {
-    List<Layer> all = new ArrayList<>();
-    for (Layer l : layers) {
-      all.addAll(l.leaves());
-    }
-    return all;
+    return chain.leaves();
   }
 
   public int paramCount() {
@@ -84,19 +74,14 @@ public final class Network {
   /** Initial parameters; the same seed gives the same array, bit for bit. */
   public float[] initParams(long seed) {
     float[] params = new float[paramCount];
-    SplittableRandom rng = new SplittableRandom(seed);
-    for (Layer layer : layers) {
-      layer.initParams(params, rng.split());
-    }
+    chain.initParams(params, new SplittableRandom(seed));
     clipLatent(params);
     return params;
   }
 
   public float[] initState() {
     float[] state = new float[stateCount];
-    for (Layer layer : layers) {
-      layer.initState(state);
-    }
+    chain.initState(state);
     return state;
   }
 
@@ -129,9 +114,7 @@ public final class Network {
 
   /** Clips every latent binary weight to [−1, 1]. */
   public void clipLatent(float[] params) {
-    for (Layer layer : layers) {
-      layer.clipLatent(params);
-    }
+    chain.clipLatent(params);
   }
 
   /** Folds summed batch statistics into the running state (see {@link BatchNorm}). */
@@ -141,9 +124,7 @@ public final class Network {
 
   /** As above, for statistics summed over {@code steps} training steps (a round of local steps). */
   public void updateState(float[] state, double[] statSums, long count, int steps) {
-    for (Layer layer : layers) {
-      layer.updateState(state, statSums, count, steps);
-    }
+    chain.updateState(state, statSums, count, steps);
   }
 
   /**
@@ -190,32 +171,9 @@ public final class Network {
     return out;
   }
 
-  private void ensureCapacity(int n) {
-    if (n <= capacity) {
-      return;
-    }
-    activations = new float[layers.size()][];
-    for (int l = 0; l < layers.size(); l++) {
-      activations[l] = new float[n * layers.get(l).outSize()];
-    }
-    gradA = new float[n * maxWidth];
-    gradB = new float[n * maxWidth];
-    capacity = n;
-  }
-
-  private float[] forward(Context ctx, float[] x, int n) {
-    ensureCapacity(n);
-    float[] in = x;
-    for (int l = 0; l < layers.size(); l++) {
-      layers.get(l).forward(ctx, in, activations[l], n);
-      in = activations[l];
-    }
-    return in;
-  }
-
   /** Inference-mode logits for {@code n} rows of {@code x} (already on the network's input scale). */
   public void predictLogits(float[] params, float[] state, float[] x, int n, float[] logits) {
-    float[] out = forward(Context.inference(params, state), x, n);
+    float[] out = chain.forward(Context.inference(params, state), x, n);
     System.arraycopy(out, 0, logits, 0, n * classes());
   }
 
@@ -234,18 +192,10 @@ public final class Network {
       float[] grad, double[] statSums, long noiseSeed) {
     Context ctx = Context.training(params, state, grad, statSums, noiseSeed);
     long t0 = System.nanoTime();
-    float[] logits = forward(ctx, x, n);
+    float[] logits = chain.forward(ctx, x, n);
     long t1 = System.nanoTime();
-    float[] dy = gradA;
-    double loss = SoftmaxCrossEntropy.lossAndGradient(logits, labels, 0, n, classes(), dy, hits);
-    float[] dx = gradB;
-    for (int l = layers.size() - 1; l >= 0; l--) {
-      float[] in = l == 0 ? x : activations[l - 1];
-      layers.get(l).backward(ctx, in, activations[l], dy, l == 0 ? null : dx, n);
-      float[] t = dy;
-      dy = dx;
-      dx = t;
-    }
+    double loss = SoftmaxCrossEntropy.lossAndGradient(logits, labels, 0, n, classes(), chain.outputGradient(), hits);
+    chain.backward(ctx, x, n, false);
     lastForwardNanos = t1 - t0;
     lastBackwardNanos = System.nanoTime() - t1;
     return new BatchResult(loss, hits[0]);

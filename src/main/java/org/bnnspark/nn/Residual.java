@@ -1,6 +1,5 @@
 package org.bnnspark.nn;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -12,10 +11,7 @@ import java.util.SplittableRandom;
  * consecutive slices of this layer's.
  */
 public final class Residual extends Layer {
-  private final List<Layer> block;
-  private float[][] activations = new float[0][];
-  private float[] gradA = new float[0];
-  private float[] gradB = new float[0];
+  private final LayerChain block;
 
   public Residual(Shape shape, List<Layer> block) {
     super(shape, shape);
@@ -26,17 +22,17 @@ public final class Residual extends Layer {
     if (!end.equals(shape)) {
       throw new IllegalArgumentException("a residual block must end with the shape it starts with (" + shape + "), not " + end);
     }
-    this.block = List.copyOf(block);
+    this.block = new LayerChain(block, shape.size());
   }
 
   @Override
   public Lowering lower(float[] params, float[] state) {
-    return new Lowering.Shortcut(block);
+    return new Lowering.Shortcut(block.layers());
   }
 
   /** The layers of the block, in order. */
   public List<Layer> block() {
-    return block;
+    return block.layers();
   }
 
   @Override
@@ -44,8 +40,8 @@ public final class Residual extends Layer {
     super.place(paramOffset, stateOffset, position);
     int p = paramOffset;
     int s = stateOffset;
-    for (int k = 0; k < block.size(); k++) {
-      Layer l = block.get(k);
+    for (int k = 0; k < block.layers().size(); k++) {
+      Layer l = block.layers().get(k);
       l.place(p, s, (position + 1) * 1024 + k); // distinct positions: they seed the layers' random draws
       p += l.paramCount();
       s += l.stateCount();
@@ -54,33 +50,29 @@ public final class Residual extends Layer {
 
   @Override
   public int paramCount() {
-    return block.stream().mapToInt(Layer::paramCount).sum();
+    return block.paramCount();
   }
 
   @Override
   public int stateCount() {
-    return block.stream().mapToInt(Layer::stateCount).sum();
+    return block.stateCount();
   }
 
   @Override
   public void initParams(float[] params, SplittableRandom rng) {
-    for (Layer l : block) {
-      l.initParams(params, rng.split());
-    }
+    block.initParams(params, rng);
   }
 
   @Override
   public void initState(float[] state) {
-    for (Layer l : block) {
-      l.initState(state);
-    }
+    block.initState(state);
   }
 
   @Override
   public float[] transferableParams(float[] params) {
     float[] out = new float[paramCount()];
     int at = 0;
-    for (Layer l : block) {
+    for (Layer l : block.layers()) {
       float[] p = l.transferableParams(params);
       System.arraycopy(p, 0, out, at, p.length);
       at += p.length;
@@ -88,29 +80,9 @@ public final class Residual extends Layer {
     return out;
   }
 
-  private void ensureCapacity(int n) {
-    if (activations.length == block.size() && activations[0].length >= n * block.get(0).outSize()) {
-      return;
-    }
-    activations = new float[block.size()][];
-    int widest = inSize;
-    for (int k = 0; k < block.size(); k++) {
-      activations[k] = new float[n * block.get(k).outSize()];
-      widest = Math.max(widest, block.get(k).outSize());
-    }
-    gradA = new float[n * widest];
-    gradB = new float[n * widest];
-  }
-
   @Override
   public void forward(Context ctx, float[] x, float[] y, int n) {
-    ensureCapacity(n);
-    float[] in = x;
-    for (int k = 0; k < block.size(); k++) {
-      block.get(k).forward(ctx, in, activations[k], n);
-      in = activations[k];
-    }
-    add(x, in, y, n * outSize);
+    add(x, block.forward(ctx, x, n), y, n * outSize);
   }
 
   /** {@code y = x + f}: the packed model adds its shortcut with this same function. */
@@ -122,16 +94,8 @@ public final class Residual extends Layer {
 
   @Override
   public void backward(Context ctx, float[] x, float[] y, float[] dy, float[] dx, int n) {
-    float[] d = gradA;
-    float[] next = gradB;
-    System.arraycopy(dy, 0, d, 0, n * outSize);
-    for (int k = block.size() - 1; k >= 0; k--) {
-      float[] in = k == 0 ? x : activations[k - 1];
-      block.get(k).backward(ctx, in, activations[k], d, next, n);
-      float[] t = d;
-      d = next;
-      next = t;
-    }
+    System.arraycopy(dy, 0, block.outputGradient(), 0, n * outSize);
+    float[] d = block.backward(ctx, x, n, dx != null);
     if (dx != null) { // the shortcut's gradient plus the block's
       add(dy, d, dx, n * inSize);
     }
@@ -139,15 +103,13 @@ public final class Residual extends Layer {
 
   @Override
   public void clipLatent(float[] params) {
-    for (Layer l : block) {
-      l.clipLatent(params);
-    }
+    block.clipLatent(params);
   }
 
   @Override
   public long macsPerExample() {
     long m = 0;
-    for (Layer l : block) {
+    for (Layer l : block.layers()) {
       m += l.macsPerExample();
     }
     return m;
@@ -155,22 +117,16 @@ public final class Residual extends Layer {
 
   @Override
   public void updateState(float[] state, double[] statSums, long count, int steps) {
-    for (Layer l : block) {
-      l.updateState(state, statSums, count, steps);
-    }
+    block.updateState(state, statSums, count, steps);
   }
 
   @Override
   List<Layer> leaves() {
-    List<Layer> all = new ArrayList<>();
-    for (Layer l : block) {
-      all.addAll(l.leaves());
-    }
-    return all;
+    return block.leaves();
   }
 
   @Override
   public String describe() {
-    return "Residual(" + inShape + ": x + [" + String.join(" → ", block.stream().map(Layer::describe).toList()) + "])";
+    return "Residual(" + inShape + ": x + [" + String.join(" → ", block.layers().stream().map(Layer::describe).toList()) + "])";
   }
 }
