@@ -152,21 +152,6 @@ public final class BitPacking {
     transfer(src, srcBit, dst, dstBit, count, true);
   }
 
-  /**
-   * ORs {@code count ≤ 64} bits of {@code src} from bit {@code srcBit} into {@code dst} at bit
-   * {@code dstBit}: the short-run {@link #orBits}, one read and at most two word updates (bit-im2col
-   * gathers a pixel's channels this way into zeroed window rows).
-   */
-  public static void orShortRun(long[] src, long srcBit, long[] dst, long dstBit, int count) {
-    long v = readBits(src, srcBit, count);
-    int w = (int) (dstBit >>> 6);
-    int shift = (int) (dstBit & 63);
-    dst[w] |= v << shift;
-    if (shift != 0 && shift + count > 64) {
-      dst[w + 1] |= v >>> (64 - shift);
-    }
-  }
-
   private static void transfer(long[] src, long srcBit, long[] dst, long dstBit, int count, boolean or) {
     while (count > 0) {
       int shift = (int) (dstBit & 63);

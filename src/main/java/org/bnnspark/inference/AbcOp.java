@@ -8,18 +8,19 @@ import org.bnnspark.nn.AbcLayer;
 
 /**
  * ABC-Net (Lin et al. 2017): the input's N activation bases as bit planes ({@code r + v_n ≥ 0.5}),
- * each through bit-im2col for a convolution, then every (weight base m, activation base n) product
- * by XNOR-popcount (padding-corrected per weight base), combined as the training graph does:
- * {@code y += α_m β_n · z}, m outer, n inner, through {@link AbcLayer#accumulate}; then the
- * {@link Epilogue}.
+ * each through bit-im2col for a convolution ({@link WindowGather}), then every (weight base m,
+ * activation base n) product by XNOR-popcount against base m's filters with their padding correction
+ * ({@link BinaryFilters}), combined as the training graph does: {@code y += α_m β_n · z}, m outer, n
+ * inner, through {@link AbcLayer#accumulate}; then the {@link Epilogue}. A convolution runs image by
+ * image (its windows and dots stay in cache), a dense product the whole batch at once.
  */
 final class AbcOp extends StageOp {
-  private final BinaryGemm kernel;
   private final PackedStage.Abc abc;
-  private final int patch;
-  private final int words;
-  /** Per weight base, the padding correction of a convolution with padding (else null). */
-  private final int[][] correction;
+  private final WindowGather gather;
+  /** Per weight base, its filters. */
+  private final BinaryFilters[] bases;
+  private final int positions;
+  private final int inWords;
   private final Epilogue epilogue;
   private float[] unpacked = new float[0];
   private long[][] planes;
@@ -30,68 +31,70 @@ final class AbcOp extends StageOp {
 
   AbcOp(PackedStage st, Representation input, BinaryGemm kernel) {
     super(st, input);
-    this.kernel = kernel;
     this.abc = st.abc();
-    this.patch = st.patch();
-    this.words = BitPacking.words(patch);
-    this.epilogue = new Epilogue(st);
-    if (st.conv() != null && st.conv().padding() > 0) {
-      correction = new int[abc.weightBases()][];
-      for (int m = 0; m < abc.weightBases(); m++) {
-        correction[m] = XnorConvOp.paddingCorrection(st, m * st.features() * words);
-      }
-    } else {
-      correction = null;
+    this.gather = st.conv() != null ? new WindowGather(st.conv()) : null;
+    int f = st.features();
+    int words = BitPacking.words(st.patch());
+    bases = new BinaryFilters[abc.weightBases()];
+    for (int m = 0; m < bases.length; m++) {
+      bases[m] = new BinaryFilters(kernel, st.binaryWeights(), m * f * words, f, st.patch(), st.conv());
     }
+    this.positions = st.productShape().positions();
+    this.inWords = BitPacking.words(st.in());
+    this.epilogue = new Epilogue(st);
+  }
+
+  /** Examples per chunk: one image for a convolution, the whole batch for a dense product. */
+  private int chunk(int n) {
+    return gather != null ? 1 : n;
   }
 
   @Override
   void allocate(int n) {
     epilogue.allocateOutput(out, n);
     unpacked = input == Representation.BITS ? new float[n * st.in()] : unpacked;
-    int bases = abc.activationBases();
-    planes = new long[bases][n * BitPacking.words(st.in())];
-    windows = st.conv() == null ? planes : new long[bases][n * st.conv().positions() * words];
-    int rows = n * st.productShape().positions();
-    dots = new int[rows * st.features()];
-    products = new float[rows * st.features()];
-    y = new float[rows * st.features()];
+    int chunk = chunk(n);
+    planes = new long[abc.activationBases()][chunk * inWords];
+    windows = gather == null ? planes : new long[abc.activationBases()][positions * gather.words];
+    int values = chunk * positions * st.features();
+    dots = new int[values];
+    products = new float[values];
+    y = new float[values];
   }
 
   @Override
   void compute(Activations in, int n) {
     float[] x = floatsOf(in, n, unpacked);
-    int f = st.features();
-    int rows = n * st.productShape().positions();
-    int inWords = BitPacking.words(st.in());
-    for (int k = 0; k < abc.activationBases(); k++) {
-      long[] plane = planes[k];
-      Arrays.fill(plane, 0, n * inWords, 0L);
-      float shift = abc.shifts()[k];
-      for (int r = 0; r < n; r++) {
-        for (int i = 0; i < st.in(); i++) {
-          if (AbcLayer.activationBit(x[r * st.in() + i], shift)) {
-            plane[r * inWords + (i >>> 6)] |= 1L << (i & 63);
+    int chunk = chunk(n);
+    int rows = chunk * positions;
+    int values = rows * st.features();
+    for (int first = 0; first < n; first += chunk) {
+      for (int k = 0; k < abc.activationBases(); k++) {
+        long[] plane = planes[k];
+        Arrays.fill(plane, 0, chunk * inWords, 0L);
+        float shift = abc.shifts()[k];
+        for (int r = 0; r < chunk; r++) {
+          for (int i = 0, at = (first + r) * st.in(); i < st.in(); i++) {
+            if (AbcLayer.activationBit(x[at + i], shift)) {
+              plane[r * inWords + (i >>> 6)] |= 1L << (i & 63);
+            }
           }
         }
-      }
-      if (st.conv() != null) {
-        for (int r = 0; r < n; r++) {
-          XnorConvOp.bitIm2col(st.conv(), plane, r, windows[k], r * st.conv().positions() * words);
+        if (gather != null) {
+          gather.gather(plane, 0, windows[k], 0);
         }
       }
-    }
-    Arrays.fill(y, 0, rows * f, 0f);
-    for (int m = 0; m < abc.weightBases(); m++) {
-      for (int k = 0; k < abc.activationBases(); k++) {
-        kernel.gemm(windows[k], 0, rows, st.binaryWeights(), m * f * words, f, words, patch, dots, 0, f);
-        int[] corr = correction == null ? null : correction[m];
-        for (int i = 0, end = rows * f; i < end; i++) {
-          products[i] = corr == null ? dots[i] : dots[i] + corr[i % corr.length];
+      Arrays.fill(y, 0, values, 0f);
+      for (int m = 0; m < bases.length; m++) {
+        for (int k = 0; k < abc.activationBases(); k++) {
+          bases[m].dots(windows[k], rows, dots);
+          for (int i = 0; i < values; i++) {
+            products[i] = dots[i];
+          }
+          AbcLayer.accumulate(y, abc.alphas()[m] * abc.betas()[k], products, values);
         }
-        AbcLayer.accumulate(y, abc.alphas()[m] * abc.betas()[k], products, rows * f);
       }
+      epilogue.floats(y, chunk, out, first);
     }
-    epilogue.floats(y, n, out, 0);
   }
 }
