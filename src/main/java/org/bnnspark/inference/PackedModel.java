@@ -159,8 +159,7 @@ public final class PackedModel {
         continue;
       }
       if (form instanceof Lowering.Shortcut r) { // the shortcut is real-valued: the block takes the input as floats, the sum is float
-        stages.add(new PackedStage(PackedStage.Linear.RESIDUAL, first.inShape(), first.outShape(), null, null, null, null, null, null, null,
-            new PointwiseOp[0], false, compileLayers(r.block(), params, state, Representation.FLOAT), null));
+        stages.add(PackedStage.residual(first.inShape(), compileLayers(r.block(), params, state, Representation.FLOAT)));
         rep = Representation.FLOAT;
         i++;
         continue;
@@ -208,8 +207,8 @@ public final class PackedModel {
       Shape in = first.inShape();
       Shape out = layers.get(i - 1).outShape();
       stages.add(abc != null
-          ? new PackedStage(linear, in, out, conv, pool, BitPacking.packRows(weights, weights.length / abcPatch(conv, in), abcPatch(conv, in)),
-              null, abc, null, null, ops.toArray(PointwiseOp[]::new), signOut, null, null)
+          ? PackedStage.abc(in, out, conv, pool, abc, BitPacking.packRows(weights, weights.length / abcPatch(conv, in), abcPatch(conv, in)),
+              ops.toArray(PointwiseOp[]::new), signOut)
           : stage(linear, in, out, conv, pool, weights, ops.toArray(PointwiseOp[]::new), signOut, rep));
       rep = signOut ? Representation.BITS : Representation.FLOAT;
     }
@@ -224,8 +223,7 @@ public final class PackedModel {
     PackedStage.Graph graph = new PackedStage.Graph(layer.spec(),
         java.util.Arrays.copyOfRange(params, layer.paramOffset(), layer.paramOffset() + layer.paramCount()),
         java.util.Arrays.copyOfRange(state, layer.stateOffset(), layer.stateOffset() + layer.stateCount()));
-    return new PackedStage(PackedStage.Linear.GRAPH, layer.inShape(), layer.outShape(), null, null, null, null, null, null, null,
-        new PointwiseOp[0], false, null, graph);
+    return PackedStage.graph(layer.inShape(), layer.outShape(), graph);
   }
 
   private static int abcPatch(ConvGeometry conv, Shape in) {
@@ -235,19 +233,19 @@ public final class PackedModel {
   private static PackedStage stage(PackedStage.Linear linear, Shape in, Shape out, ConvGeometry conv, PackedStage.Pool pool,
       float[] weights, PointwiseOp[] ops, boolean signOut, Representation input) {
     if (linear != PackedStage.Linear.BINARY) {
-      return new PackedStage(linear, in, out, conv, pool, null, weights, null, null, null, ops, signOut, null, null);
+      return PackedStage.real(in, out, conv, pool, weights, ops, signOut);
     }
     int features = out.channels();
     int patch = conv != null ? conv.patchSize() : in.size();
     long[] packed = BitPacking.packRows(weights, features, patch);
     Thresholds.DotValue value = integerDotValue(input, patch);
     if (!signOut || value == null || !java.util.Arrays.stream(ops).allMatch(PointwiseOp::monotone)) {
-      return new PackedStage(linear, in, out, conv, pool, packed, null, null, null, null, ops, signOut, null, null);
+      return PackedStage.binary(in, out, conv, pool, packed, ops, signOut);
     }
     int[] threshold = new int[features];
     boolean[] flip = new boolean[features];
     Thresholds.fold(ops, features, maxIntegerDot(input, patch), value, threshold, flip);
-    return new PackedStage(linear, in, out, conv, pool, packed, null, null, threshold, flip, new PointwiseOp[0], true, null, null);
+    return PackedStage.folded(in, out, conv, pool, packed, threshold, flip);
   }
 
   /**

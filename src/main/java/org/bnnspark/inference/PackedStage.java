@@ -183,6 +183,37 @@ public record PackedStage(Linear linear, Shape inShape, Shape outShape, ConvGeom
     }
   }
 
+  /** {@code x + block(x)} over {@code shape}. */
+  static PackedStage residual(Shape shape, List<PackedStage> block) {
+    return new PackedStage(Linear.RESIDUAL, shape, shape, null, null, null, null, null, null, null, new PointwiseOp[0], false, block, null);
+  }
+
+  /** A layer kept in the graph's form. */
+  static PackedStage graph(Shape in, Shape out, Graph graph) {
+    return new PackedStage(Linear.GRAPH, in, out, null, null, null, null, null, null, null, new PointwiseOp[0], false, null, graph);
+  }
+
+  /** ±1 weights, then operations in float ({@code ops}) and optionally a sign. */
+  static PackedStage binary(Shape in, Shape out, ConvGeometry conv, Pool pool, long[] weights, PointwiseOp[] ops, boolean signOut) {
+    return new PackedStage(Linear.BINARY, in, out, conv, pool, weights, null, null, null, null, ops, signOut, null, null);
+  }
+
+  /** ±1 weights whose dots go through integer thresholds to bits. */
+  static PackedStage folded(Shape in, Shape out, ConvGeometry conv, Pool pool, long[] weights, int[] threshold, boolean[] flip) {
+    return new PackedStage(Linear.BINARY, in, out, conv, pool, weights, null, null, threshold, flip, new PointwiseOp[0], true, null, null);
+  }
+
+  /** Real weights ({@code features × patch}), or none ({@code weights} null: operations only). */
+  static PackedStage real(Shape in, Shape out, ConvGeometry conv, Pool pool, float[] weights, PointwiseOp[] ops, boolean signOut) {
+    return new PackedStage(weights == null ? Linear.NONE : Linear.REAL, in, out, conv, pool, null, weights, null, null, null, ops, signOut,
+        null, null);
+  }
+
+  /** ABC-Net's packed weight bases and parameters. */
+  static PackedStage abc(Shape in, Shape out, ConvGeometry conv, Pool pool, Abc abc, long[] bases, PointwiseOp[] ops, boolean signOut) {
+    return new PackedStage(Linear.ABC, in, out, conv, pool, bases, null, abc, null, null, ops, signOut, null, null);
+  }
+
   private static void checkProduct(Linear linear, Shape inShape, Shape outShape, ConvGeometry conv, Pool pool, PointwiseOp[] ops) {
     if (conv != null && (linear == Linear.NONE || !conv.input().equals(inShape))) {
       throw new IllegalArgumentException("a convolution needs weights and the stage's input shape");
