@@ -34,98 +34,237 @@ import java.util.Set;
  * </ul>
  * {@code batch_norm} and {@code shift} on an image are per channel.
  *
- * @param units output features of a dense layer, filters of a convolution
- * @param kernel window side of a convolution or pooling
- * @param weightBases ABC-Net's M (0 for other layers)
- * @param activationBases ABC-Net's N (0 for other layers)
- * @param options boolean variants of the type: {@link #TANH_COMPRESSED} for a dense layer's
- *     {@code "weight_compression": "tanh"}, {@link #SHIFT_BASED} for a {@code batch_norm}'s {@code "shift_based": true},
- *     {@link #ACTIVATION_SCALE} for a binary layer's {@code "activation_scale": true}
- * @param block the layers of a {@code residual} block (null for other layers)
+ * <p>Each layer type's options are its own record ({@link Dense}, {@link BinaryDenseSpec}, {@link Conv},
+ * {@link BinaryConv}, {@link Abc}, {@link Pool}, {@link Norm}, {@link Sign}, {@link DropoutSpec},
+ * {@link Plain}, {@link Block}); a record builds its layer for an input shape. A packed model stores
+ * the spec of a layer it runs in the graph's form ({@link #write}, {@link #read}).
  */
-public record LayerSpec(String type, int units, boolean bias, Quantizer quantizer, BinaryDense.Scale scale, float epsilon,
-    float momentum, float rate, int kernel, int stride, int padding, int weightBases, int activationBases, Set<String> options,
-    List<LayerSpec> block)
-    implements Serializable {
+public sealed interface LayerSpec extends Serializable
+    permits LayerSpec.Dense, LayerSpec.BinaryDenseSpec, LayerSpec.Conv, LayerSpec.BinaryConv, LayerSpec.Abc, LayerSpec.Pool,
+        LayerSpec.Norm, LayerSpec.Sign, LayerSpec.DropoutSpec, LayerSpec.Plain, LayerSpec.Block {
 
-  /** This layer with {@code u} units (filters); the layers of a block too. */
-  public LayerSpec withUnits(int u) {
-    List<LayerSpec> b = block == null ? null : block.stream().map(l -> l.units > 0 ? l.withUnits(u) : l).toList();
-    return new LayerSpec(type, units > 0 ? u : units, bias, quantizer, scale, epsilon, momentum, rate, kernel, stride, padding,
-        weightBases, activationBases, options, b);
-  }
-
-  /** A dense layer with {@code tanh(W̃)} weights. */
-  public static final String TANH_COMPRESSED = "tanh_compressed";
-  /** XNOR-Net's activation scale K on a binary layer that binarizes its own real input. */
-  public static final String ACTIVATION_SCALE = "activation_scale";
-  /** BinaryNet's shift-based BatchNorm. */
-  public static final String SHIFT_BASED = "shift_based";
-
-  public static final List<String> TYPES = List.of("dense", "binary_dense", "conv2d", "binary_conv2d", "abc_dense", "abc_conv2d",
+  List<String> TYPES = List.of("dense", "binary_dense", "conv2d", "binary_conv2d", "abc_dense", "abc_conv2d",
       "max_pool2d", "avg_pool2d", "global_avg_pool", "flatten", "batch_norm", "sign", "shift", "hardtanh", "tanh", "relu", "rprelu", "dropout", "residual");
 
-  /**
-   * Builds the layer for an input of shape {@code in}; an {@link IllegalArgumentException} says why
-   * the layer cannot take that input.
-   */
-  public Layer build(Shape in) {
+  /** The configuration's {@code "type"}. */
+  String type();
+
+  /** The layer for an input of shape {@code in}; an {@link IllegalArgumentException} says why it cannot take that input. */
+  Layer create(Shape in);
+
+  /** Output features of a dense layer, filters of a convolution; 0 for a layer without. */
+  default int units() {
+    return 0;
+  }
+
+  /** This layer with {@code u} units (filters) where it has units; the layers of a block too. */
+  default LayerSpec withUnits(int u) {
+    return this;
+  }
+
+  /** Builds the layer for an input of shape {@code in}, remembering this spec in it. */
+  default Layer build(Shape in) {
     Layer layer = create(in);
     layer.spec = this;
     return layer;
   }
 
-  private Layer create(Shape in) {
-    return switch (type) {
-      case "dense" -> options.contains(TANH_COMPRESSED) ? new CompressedDense(flat(in), units, bias) : new Dense(flat(in), units, bias);
-      case "binary_dense" -> options.contains(ACTIVATION_SCALE) // K needs the windows of a convolution: here one, the whole row
-          ? new Conv2d(new ConvGeometry(Shape.flat(flat(in)), 1, 1, 0), units, new BinaryDense(flat(in), units, false, quantizer, scale),
-              false, true)
-          : new BinaryDense(flat(in), units, bias, quantizer, scale);
-      case "conv2d", "binary_conv2d" -> {
-        ConvGeometry g = new ConvGeometry(in, kernel, stride, padding);
-        yield new Conv2d(g, units, type.equals("conv2d") ? new Dense(g.patchSize(), units, bias)
-            : new BinaryDense(g.patchSize(), units, bias, quantizer, scale), scale == BinaryDense.Scale.LEARNED_CHW,
-            options.contains(ACTIVATION_SCALE));
-      }
-      case "abc_dense" -> AbcLayer.dense(flat(in), units, weightBases, activationBases);
-      case "abc_conv2d" -> new AbcLayer(new ConvGeometry(in, kernel, stride, padding), units, weightBases, activationBases);
-      case "max_pool2d" -> new MaxPool2d(in, kernel, stride);
-      case "avg_pool2d" -> new AvgPool2d(in, kernel, kernel, stride);
-      case "global_avg_pool" -> new AvgPool2d(in, in.height(), in.width(), 1);
-      case "flatten" -> new Flatten(in);
-      case "batch_norm" -> new BatchNorm(in, epsilon, momentum, options.contains(SHIFT_BASED));
-      case "sign" -> new Activation(in, quantizer);
-      case "shift" -> new Shift(in);
-      case "hardtanh" -> new Activation(in, Activation.Kind.HARDTANH);
-      case "tanh" -> new Activation(in, Activation.Kind.TANH);
-      case "relu" -> new Activation(in, Activation.Kind.RELU);
-      case "rprelu" -> new RPRelu(in);
-      case "dropout" -> new Dropout(in, rate);
-      case "residual" -> {
-        List<Layer> layers = new java.util.ArrayList<>();
-        Shape shape = in;
-        for (LayerSpec b : block) {
-          Layer l = b.build(shape);
-          layers.add(l);
-          shape = l.outShape();
-        }
-        yield new Residual(in, layers);
-      }
-      default -> throw new IllegalStateException(type);
-    };
+  /** Output shape for an input of shape {@code in}. */
+  default Shape outputShape(Shape in) {
+    return build(in).outShape();
   }
 
-  private int flat(Shape in) {
+  /** A convolution's or pooling's square window: side, stride, zero padding on every side. */
+  record Window(int kernel, int stride, int padding) implements Serializable {
+    ConvGeometry on(Shape in) {
+      return new ConvGeometry(in, kernel, stride, padding);
+    }
+  }
+
+  /** {@code dense}: real weights; {@code tanhCompressed} acts through {@code tanh(W̃)} ({@link CompressedDense}). */
+  record Dense(int units, boolean bias, boolean tanhCompressed) implements LayerSpec {
+    public String type() {
+      return "dense";
+    }
+
+    public Layer create(Shape in) {
+      int n = flat(type(), in);
+      return tanhCompressed ? new CompressedDense(n, units, bias) : new org.bnnspark.nn.Dense(n, units, bias);
+    }
+
+    public LayerSpec withUnits(int u) {
+      return new Dense(u, bias, tanhCompressed);
+    }
+  }
+
+  /** {@code binary_dense}; with {@code activationScale} it binarizes its real input and scales by XNOR-Net's K over the whole row. */
+  record BinaryDenseSpec(int units, boolean bias, Quantizer quantizer, BinaryDense.Scale scale, boolean activationScale)
+      implements LayerSpec {
+    public String type() {
+      return "binary_dense";
+    }
+
+    public Layer create(Shape in) {
+      int n = flat(type(), in);
+      if (activationScale) { // K needs the windows of a convolution: here one, the whole row
+        return new Conv2d(new ConvGeometry(Shape.flat(n), 1, 1, 0), units, new BinaryDense(n, units, false, quantizer, scale), false, true);
+      }
+      return new BinaryDense(n, units, bias, quantizer, scale);
+    }
+
+    public LayerSpec withUnits(int u) {
+      return new BinaryDenseSpec(u, bias, quantizer, scale, activationScale);
+    }
+  }
+
+  /** {@code conv2d}: real filters over a channels-last input. */
+  record Conv(int units, Window window, boolean bias) implements LayerSpec {
+    public String type() {
+      return "conv2d";
+    }
+
+    public Layer create(Shape in) {
+      ConvGeometry g = window.on(in);
+      return new Conv2d(g, units, new org.bnnspark.nn.Dense(g.patchSize(), units, bias), false, false);
+    }
+
+    public LayerSpec withUnits(int u) {
+      return new Conv(u, window, bias);
+    }
+  }
+
+  /** {@code binary_conv2d}: ±1 filters; {@code learned_chw} scales by XNOR-Net++'s α ⊗ β ⊗ γ, {@code activationScale} by XNOR-Net's K. */
+  record BinaryConv(int units, Window window, boolean bias, Quantizer quantizer, BinaryDense.Scale scale, boolean activationScale)
+      implements LayerSpec {
+    public String type() {
+      return "binary_conv2d";
+    }
+
+    public Layer create(Shape in) {
+      ConvGeometry g = window.on(in);
+      return new Conv2d(g, units, new BinaryDense(g.patchSize(), units, bias, quantizer, scale), scale == BinaryDense.Scale.LEARNED_CHW,
+          activationScale);
+    }
+
+    public LayerSpec withUnits(int u) {
+      return new BinaryConv(u, window, bias, quantizer, scale, activationScale);
+    }
+  }
+
+  /** {@code abc_dense} ({@code window} null) and {@code abc_conv2d}: ABC-Net's M weight and N activation bases. */
+  record Abc(int units, Window window, int weightBases, int activationBases) implements LayerSpec {
+    public String type() {
+      return window == null ? "abc_dense" : "abc_conv2d";
+    }
+
+    public Layer create(Shape in) {
+      return window == null ? AbcLayer.dense(flat(type(), in), units, weightBases, activationBases)
+          : new AbcLayer(window.on(in), units, weightBases, activationBases);
+    }
+
+    public LayerSpec withUnits(int u) {
+      return new Abc(u, window, weightBases, activationBases);
+    }
+  }
+
+  /** {@code max_pool2d} ({@code max}) and {@code avg_pool2d} over {@code pool × pool} windows. */
+  record Pool(boolean max, int pool, int stride) implements LayerSpec {
+    public String type() {
+      return max ? "max_pool2d" : "avg_pool2d";
+    }
+
+    public Layer create(Shape in) {
+      return max ? new MaxPool2d(in, pool, stride) : new AvgPool2d(in, pool, pool, stride);
+    }
+  }
+
+  /** {@code batch_norm} ({@code shiftBased}: BinaryNet's shift-based variant). */
+  record Norm(float epsilon, float momentum, boolean shiftBased) implements LayerSpec {
+    public String type() {
+      return "batch_norm";
+    }
+
+    public Layer create(Shape in) {
+      return new BatchNorm(in, epsilon, momentum, shiftBased);
+    }
+  }
+
+  /** {@code sign}: a binary activation with its estimator. */
+  record Sign(Quantizer quantizer) implements LayerSpec {
+    public String type() {
+      return "sign";
+    }
+
+    public Layer create(Shape in) {
+      return new Activation(in, quantizer);
+    }
+  }
+
+  /** {@code dropout}. */
+  record DropoutSpec(float rate) implements LayerSpec {
+    public String type() {
+      return "dropout";
+    }
+
+    public Layer create(Shape in) {
+      return new Dropout(in, rate);
+    }
+  }
+
+  /** A layer with no options: shift, hardtanh, tanh, relu, rprelu, flatten, global_avg_pool. */
+  record Plain(String type) implements LayerSpec {
+    static final List<String> TYPES = List.of("shift", "hardtanh", "tanh", "relu", "rprelu", "flatten", "global_avg_pool");
+
+    public Plain {
+      if (!TYPES.contains(type)) {
+        throw new IllegalArgumentException("'" + type + "' is not a layer without options");
+      }
+    }
+
+    public Layer create(Shape in) {
+      return switch (type) {
+        case "shift" -> new Shift(in);
+        case "hardtanh" -> new Activation(in, Activation.Kind.HARDTANH);
+        case "tanh" -> new Activation(in, Activation.Kind.TANH);
+        case "relu" -> new Activation(in, Activation.Kind.RELU);
+        case "rprelu" -> new RPRelu(in);
+        case "flatten" -> new Flatten(in);
+        default -> new AvgPool2d(in, in.height(), in.width(), 1); // global_avg_pool
+      };
+    }
+  }
+
+  /** {@code residual}: {@code x + block(x)}. */
+  record Block(List<LayerSpec> layers) implements LayerSpec {
+    public Block {
+      layers = List.copyOf(layers);
+    }
+
+    public String type() {
+      return "residual";
+    }
+
+    public Layer create(Shape in) {
+      List<Layer> built = new java.util.ArrayList<>();
+      Shape shape = in;
+      for (LayerSpec b : layers) {
+        Layer l = b.build(shape);
+        built.add(l);
+        shape = l.outShape();
+      }
+      return new Residual(in, built);
+    }
+
+    public LayerSpec withUnits(int u) {
+      return new Block(layers.stream().map(l -> l.units() > 0 ? l.withUnits(u) : l).toList());
+    }
+  }
+
+  private static int flat(String type, Shape in) {
     if (!in.isFlat()) {
       throw new IllegalArgumentException(type + " takes a feature vector but receives a " + in + " image (add {\"type\": \"flatten\"} before it)");
     }
     return in.size();
-  }
-
-  /** Output shape for an input of shape {@code in}. */
-  public Shape outputShape(Shape in) {
-    return build(in).outShape();
   }
 
   static LayerSpec parse(ConfigNode c) {
@@ -137,8 +276,7 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
         if (!compression.equals("none") && !compression.equals("tanh")) {
           throw c.error("'weight_compression': expected none or tanh, got '" + compression + "'");
         }
-        return new LayerSpec(type, c.positiveInt("units"), c.bool("bias", true), null, null, 0f, 0f, 0f, 0, 0, 0, 0, 0,
-            compression.equals("tanh") ? Set.of(TANH_COMPRESSED) : Set.of(), null);
+        return new Dense(c.positiveInt("units"), c.bool("bias", true), compression.equals("tanh"));
       }
       case "binary_dense" -> {
         c.allowOnly(Set.of("type", "units", "bias", "kernel_quantizer", "scale", "activation_scale"));
@@ -147,39 +285,34 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
           throw c.error("'scale': " + scale.configName() + " factors over a convolution's output height and width; a dense layer takes "
               + BinaryDense.Scale.LEARNED.configName());
         }
-        return new LayerSpec(type, c.positiveInt("units"), binaryBias(c, scale), quantizer(c, "kernel_quantizer"), scale, 0f, 0f, 0f, 0, 0, 0, 0, 0,
-            activationScale(c), null);
+        return new BinaryDenseSpec(c.positiveInt("units"), binaryBias(c, scale), quantizer(c, "kernel_quantizer"), scale, activationScale(c));
       }
       case "conv2d" -> {
         c.allowOnly(Set.of("type", "filters", "kernel", "stride", "padding", "bias"));
-        return new LayerSpec(type, c.positiveInt("filters"), c.bool("bias", true), null, null, 0f, 0f, 0f, c.positiveInt("kernel"),
-            c.positiveInt("stride", 1), padding(c), 0, 0, Set.of(), null);
+        return new Conv(c.positiveInt("filters"), window(c), c.bool("bias", true));
       }
       case "binary_conv2d" -> {
         c.allowOnly(Set.of("type", "filters", "kernel", "stride", "padding", "bias", "kernel_quantizer", "scale", "activation_scale"));
         BinaryDense.Scale scale = scale(c);
-        return new LayerSpec(type, c.positiveInt("filters"), binaryBias(c, scale), quantizer(c, "kernel_quantizer"), scale, 0f, 0f, 0f,
-            c.positiveInt("kernel"), c.positiveInt("stride", 1), padding(c), 0, 0, activationScale(c), null);
+        return new BinaryConv(c.positiveInt("filters"), window(c), binaryBias(c, scale), quantizer(c, "kernel_quantizer"), scale,
+            activationScale(c));
       }
       case "max_pool2d", "avg_pool2d" -> {
         c.allowOnly(Set.of("type", "pool", "stride"));
         int pool = c.positiveInt("pool");
-        return new LayerSpec(type, 0, false, null, null, 0f, 0f, 0f, pool, c.positiveInt("stride", pool), 0, 0, 0, Set.of(), null);
+        return new Pool(type.equals("max_pool2d"), pool, c.positiveInt("stride", pool));
       }
       case "abc_dense" -> {
         c.allowOnly(Set.of("type", "units", "weight_bases", "activation_bases"));
-        return new LayerSpec(type, c.positiveInt("units"), false, null, null, 0f, 0f, 0f, 1, 1, 0, bases(c, "weight_bases"),
-            bases(c, "activation_bases"), Set.of(), null);
+        return new Abc(c.positiveInt("units"), null, bases(c, "weight_bases"), bases(c, "activation_bases"));
       }
       case "abc_conv2d" -> {
         c.allowOnly(Set.of("type", "filters", "kernel", "stride", "padding", "weight_bases", "activation_bases"));
-        return new LayerSpec(type, c.positiveInt("filters"), false, null, null, 0f, 0f, 0f, c.positiveInt("kernel"),
-            c.positiveInt("stride", 1), padding(c), bases(c, "weight_bases"), bases(c, "activation_bases"), Set.of(), null);
+        return new Abc(c.positiveInt("filters"), window(c), bases(c, "weight_bases"), bases(c, "activation_bases"));
       }
       case "batch_norm" -> {
         c.allowOnly(Set.of("type", "epsilon", "momentum", "shift_based"));
-        return new LayerSpec(type, 0, false, null, null, (float) c.number("epsilon", 1e-5, 1e-12, 1),
-            (float) c.number("momentum", 0.1, 0, 1), 0f, 0, 0, 0, 0, 0, c.bool("shift_based", false) ? Set.of(SHIFT_BASED) : Set.of(), null);
+        return new Norm((float) c.number("epsilon", 1e-5, 1e-12, 1), (float) c.number("momentum", 0.1, 0, 1), c.bool("shift_based", false));
       }
       case "sign" -> {
         c.allowOnly(Set.of("type", "quantizer"));
@@ -188,96 +321,36 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
           throw c.error("'quantizer': " + q.configName() + " binarizes weights (BinaryConnect); a sign activation takes "
               + Quantizer.STE_SIGN.configName() + " or " + Quantizer.APPROX_SIGN.configName());
         }
-        return new LayerSpec(type, 0, false, q, null, 0f, 0f, 0f, 0, 0, 0, 0, 0, Set.of(), null);
+        return new Sign(q);
       }
       case "dropout" -> {
         c.allowOnly(Set.of("type", "rate"));
-        return new LayerSpec(type, 0, false, null, null, 0f, 0f, (float) c.number("rate", 0.5, 0, 0.95), 0, 0, 0, 0, 0, Set.of(), null);
+        return new DropoutSpec((float) c.number("rate", 0.5, 0, 0.95));
       }
       case "shift", "hardtanh", "tanh", "relu", "rprelu", "flatten", "global_avg_pool" -> {
         c.allowOnly(Set.of("type"));
-        return new LayerSpec(type, 0, false, null, null, 0f, 0f, 0f, 0, 0, 0, 0, 0, Set.of(), null);
+        return new Plain(type);
       }
       case "residual" -> {
         c.allowOnly(Set.of("type", "layers"));
-        return new LayerSpec(type, 0, false, null, null, 0f, 0f, 0f, 0, 0, 0, 0, 0, Set.of(),
-            c.objects("layers").stream().map(LayerSpec::parse).toList());
+        return new Block(c.objects("layers").stream().map(LayerSpec::parse).toList());
       }
       default -> throw c.error("unknown layer type '" + type + "' (expected one of: " + String.join(", ", TYPES) + ")");
     }
   }
 
-  /**
-   * Writes this spec field by field (a packed model keeps the layers it runs in the training graph's
-   * form this way): type, units, bias, quantizer and scale by name ("" for none), ε, momentum, rate,
-   * kernel, stride, padding, bases, options, and a block's specs (−1 for none).
-   */
-  public void write(java.io.DataOutput out) throws java.io.IOException {
-    out.writeUTF(type);
-    out.writeInt(units);
-    out.writeBoolean(bias);
-    out.writeUTF(quantizer == null ? "" : quantizer.configName());
-    out.writeUTF(scale == null ? "" : scale.configName());
-    out.writeFloat(epsilon);
-    out.writeFloat(momentum);
-    out.writeFloat(rate);
-    for (int v : new int[] {kernel, stride, padding, weightBases, activationBases}) {
-      out.writeInt(v);
-    }
-    out.writeInt(options.size());
-    for (String o : new java.util.TreeSet<>(options)) {
-      out.writeUTF(o);
-    }
-    out.writeInt(block == null ? -1 : block.size());
-    if (block != null) {
-      for (LayerSpec b : block) {
-        b.write(out);
-      }
-    }
+  /** Writes this spec ({@link LayerSpecCodec}): a packed model keeps the layers it runs in the graph's form this way. */
+  default void write(java.io.DataOutput out) throws java.io.IOException {
+    LayerSpecCodec.write(this, out);
   }
 
   /** Reads what {@link #write} wrote; an unknown type, name or count is an {@link IllegalArgumentException}. */
-  public static LayerSpec read(java.io.DataInput in) throws java.io.IOException {
-    return read(in, 0);
+  static LayerSpec read(java.io.DataInput in) throws java.io.IOException {
+    return LayerSpecCodec.read(in, 0);
   }
 
-  private static LayerSpec read(java.io.DataInput in, int depth) throws java.io.IOException {
-    String type = in.readUTF();
-    if (!TYPES.contains(type)) {
-      throw new IllegalArgumentException("unknown layer type '" + type + "'");
-    }
-    int units = in.readInt();
-    boolean bias = in.readBoolean();
-    String q = in.readUTF();
-    String s = in.readUTF();
-    float epsilon = in.readFloat();
-    float momentum = in.readFloat();
-    float rate = in.readFloat();
-    int[] ints = new int[5];
-    for (int i = 0; i < ints.length; i++) {
-      ints[i] = in.readInt();
-    }
-    int optionCount = in.readInt();
-    if (optionCount < 0 || optionCount > 8) {
-      throw new IllegalArgumentException("option count " + optionCount + " is out of range");
-    }
-    Set<String> options = new java.util.TreeSet<>();
-    for (int i = 0; i < optionCount; i++) {
-      options.add(in.readUTF());
-    }
-    int blockCount = in.readInt();
-    if (blockCount < -1 || blockCount > 4096 || (blockCount >= 0 && depth >= 16)) {
-      throw new IllegalArgumentException("block of " + blockCount + " layers at depth " + depth + " is out of range");
-    }
-    List<LayerSpec> block = null;
-    if (blockCount >= 0) {
-      block = new java.util.ArrayList<>();
-      for (int i = 0; i < blockCount; i++) {
-        block.add(read(in, depth + 1));
-      }
-    }
-    return new LayerSpec(type, units, bias, q.isEmpty() ? null : Quantizer.byName(q), s.isEmpty() ? null : BinaryDense.Scale.byName(s),
-        epsilon, momentum, rate, ints[0], ints[1], ints[2], ints[3], ints[4], Set.copyOf(options), block == null ? null : List.copyOf(block));
+  private static Window window(ConfigNode c) {
+    return new Window(c.positiveInt("kernel"), c.positiveInt("stride", 1), padding(c));
   }
 
   private static BinaryDense.Scale scale(ConfigNode c) {
@@ -296,14 +369,14 @@ public record LayerSpec(String type, int units, boolean bias, Quantizer quantize
     return bias;
   }
 
-  private static Set<String> activationScale(ConfigNode c) {
+  private static boolean activationScale(ConfigNode c) {
     if (!c.bool("activation_scale", false)) {
-      return Set.of();
+      return false;
     }
     if (c.bool("bias", false)) {
       throw c.error("'activation_scale': K scales the product, so the layer takes no bias (a batch_norm after it shifts)");
     }
-    return Set.of(ACTIVATION_SCALE);
+    return true;
   }
 
   private static int bases(ConfigNode c, String key) {
