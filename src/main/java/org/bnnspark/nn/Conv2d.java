@@ -1,5 +1,7 @@
 package org.bnnspark.nn;
 
+import java.util.List;
+
 /**
  * 2-D convolution over a channels-last image: im2col, then the product of a {@link Dense} layer
  * over the patches — real weights for {@code conv2d}, binary ({@link BinaryDense}, with its
@@ -22,52 +24,194 @@ package org.bnnspark.nn;
  * ({@code dI = col2im(dK_p/patch · sign I)}). A dense layer with this option is the 1 × 1 convolution of a
  * 1 × 1 image (one position, K = mean |x| over the row).
  *
+ * <p>Both are {@link PositionScale}s — {@code y[r][c] = u[r][c] · s_r} for output row r (image ×
+ * position) and filter c, with u what comes before — applied in order after the product, their
+ * backward in reverse: {@code dL/du = dL/dy · s_r} and {@code dL/ds_r = Σ_c dL/dy · u}, which each
+ * scale takes to its own parameters or to the input.
+ *
  * <p>Padding is exact zero padding, as in float CNNs: a tap outside the image contributes nothing,
  * also when the input is ±1 (the packed model corrects its XNOR count for those taps).
  */
 public final class Conv2d extends Layer {
   private final ConvGeometry geometry;
   private final Dense product;
-  private final boolean spatialScale;
-  private final boolean activationScale;
+  private final List<PositionScale> scales;
+  /** Whether a scale binarizes the input (XNOR-Net's K): the product then reads the input's signs. */
+  private final boolean signedInput;
   private float[] cols = new float[0];
-  /** With an activation scale: the input's signs, its real windows, K per output position, the output before K. */
   private float[] signs = new float[0];
-  private float[] realCols = new float[0];
-  private float[] scales = new float[0];
-  private float[] beforeK = new float[0];
-  /** Its backward's scratch: dL/d(output before K), K's share of dL/d windows, dL/d signs. */
-  private float[] dBeforeK = new float[0];
-  private float[] dWindows = new float[0];
-  private float[] dSigns = new float[0];
   private float[] dcols = new float[0];
-  /** With a spatial scale: the product's output before β ⊗ γ, and dL/d of it. */
-  private float[] products = new float[0];
-  private float[] dProducts = new float[0];
+  private float[] dSigns = new float[0];
+  /** Per scale: what it scaled (u), its factors s_r, dL/du; and dL/ds_r. */
+  private float[][] before = new float[0][];
+  private float[][] factors = new float[0][];
+  private float[][] dBefore = new float[0][];
+  private double[] dFactors = new double[0];
 
-  public Conv2d(ConvGeometry geometry, int filters, Dense product) {
-    this(geometry, filters, product, false, false);
+  /**
+   * A per-position scale of a convolution's output, {@code y[r][c] = u[r][c] · s_r}: its factors
+   * come from its own parameters or from the layer's input. One instance per layer (it keeps scratch).
+   */
+  public abstract static class PositionScale {
+    /** Its parameters, after the product's (and those of the scales before it). */
+    int paramCount(ConvGeometry g) {
+      return 0;
+    }
+
+    void initParams(float[] params, int offset, ConvGeometry g) {}
+
+    /** {@code s_r} for the {@code n · positions} output rows of input {@code x}. */
+    abstract void factors(float[] params, int offset, ConvGeometry g, float[] x, int n, float[] s);
+
+    /**
+     * From {@code ds[r] = dL/ds_r}: adds its parameters' gradients into {@code ctx.grad}, or writes the
+     * input's share into {@code dx} (when it is wanted: not null) — which the layer then adds the
+     * product's share to.
+     */
+    abstract void backward(Context ctx, int offset, ConvGeometry g, float[] x, double[] ds, float[] dx, int n);
+
+    /** Whether the product takes the signs of the input rather than the input. */
+    boolean binarizesInput() {
+      return false;
+    }
+
+    /** The packed model's positional operation for it. */
+    abstract Lowering.Op lower(float[] params, int offset, ConvGeometry g);
+
+    String describe() {
+      return "";
+    }
   }
 
   /**
-   * {@code spatialScale}: XNOR-Net++'s β ⊗ γ after the product (which then learns α itself);
-   * {@code activationScale}: XNOR-Net's K (the layer binarizes its real input itself).
+   * XNOR-Net++'s spatial factors (Bulat &amp; Tzimiropoulos 2019): {@code s_p = β_y · γ_x} at output
+   * row y, column x, learned, initialized to 1; {@code dβ_y = Σ ds_p · γ_x}, {@code dγ_x = Σ ds_p · β_y}.
    */
-  public Conv2d(ConvGeometry geometry, int filters, Dense product, boolean spatialScale, boolean activationScale) {
+  public static final class SpatialScale extends PositionScale {
+    @Override
+    int paramCount(ConvGeometry g) {
+      return g.outHeight() + g.outWidth();
+    }
+
+    @Override
+    void initParams(float[] params, int offset, ConvGeometry g) {
+      java.util.Arrays.fill(params, offset, offset + paramCount(g), 1f);
+    }
+
+    @Override
+    void factors(float[] params, int offset, ConvGeometry g, float[] x, int n, float[] s) {
+      float[][] f = spatialFactors(params, offset, g);
+      for (int r = 0; r < n * g.positions(); r++) {
+        s[r] = spatialFactor(f[0], f[1], r % g.positions());
+      }
+    }
+
+    @Override
+    void backward(Context ctx, int offset, ConvGeometry g, float[] x, double[] ds, float[] dx, int n) {
+      float[][] f = spatialFactors(ctx.params, offset, g);
+      int width = g.outWidth();
+      double[] dBeta = new double[g.outHeight()];
+      double[] dGamma = new double[width];
+      for (int r = 0; r < n * g.positions(); r++) {
+        int p = r % g.positions();
+        dBeta[p / width] += ds[r] * f[1][p % width];
+        dGamma[p % width] += ds[r] * f[0][p / width];
+      }
+      for (int y = 0; y < dBeta.length; y++) {
+        ctx.grad[offset + y] += (float) dBeta[y];
+      }
+      for (int c = 0; c < width; c++) {
+        ctx.grad[offset + dBeta.length + c] += (float) dGamma[c];
+      }
+    }
+
+    @Override
+    Lowering.Op lower(float[] params, int offset, ConvGeometry g) {
+      return new Lowering.Op(Lowering.OpKind.SCALE_POSITIONS, spatialFactors(params, offset, g));
+    }
+  }
+
+  /**
+   * XNOR-Net's activation scale (Rastegari et al. 2016): the product takes the signs of the real input
+   * I (clipped STE), {@code s_p = K_p = mean |I|} over p's window ({@link #windowScale}), differentiated
+   * exactly: {@code dI = col2im(ds_p / patch · sign window)}.
+   */
+  public static final class ActivationScale extends PositionScale {
+    private float[] windows = new float[0];
+    private float[] dWindows = new float[0];
+
+    @Override
+    void factors(float[] params, int offset, ConvGeometry g, float[] x, int n, float[] s) {
+      int len = n * g.positions() * g.patchSize();
+      if (windows.length < len) {
+        windows = new float[len];
+      }
+      g.im2col(x, n, windows);
+      for (int r = 0; r < n * g.positions(); r++) {
+        s[r] = windowScale(windows, r * g.patchSize(), g.patchSize());
+      }
+    }
+
+    @Override
+    void backward(Context ctx, int offset, ConvGeometry g, float[] x, double[] ds, float[] dx, int n) {
+      if (dx == null) {
+        return;
+      }
+      int rows = n * g.positions();
+      int patch = g.patchSize();
+      if (dWindows.length < rows * patch) {
+        dWindows = new float[rows * patch];
+      }
+      for (int r = 0; r < rows; r++) {
+        float perValue = (float) (ds[r] / patch);
+        for (int t = 0; t < patch; t++) {
+          dWindows[r * patch + t] = perValue * Math.signum(windows[r * patch + t]);
+        }
+      }
+      g.col2im(dWindows, n, dx);
+    }
+
+    @Override
+    boolean binarizesInput() {
+      return true;
+    }
+
+    @Override
+    Lowering.Op lower(float[] params, int offset, ConvGeometry g) {
+      return new Lowering.Op(Lowering.OpKind.ACTIVATION_SCALE, new float[0][]);
+    }
+
+    @Override
+    String describe() {
+      return ", activation scale K";
+    }
+  }
+
+  public Conv2d(ConvGeometry geometry, int filters, Dense product) {
+    this(geometry, filters, product, List.of());
+  }
+
+  /** With {@code scales} after the product, in order (e.g. {@link SpatialScale}, {@link ActivationScale}). */
+  public Conv2d(ConvGeometry geometry, int filters, Dense product, List<PositionScale> scales) {
     super(geometry.input(), new Shape(geometry.outHeight(), geometry.outWidth(), filters));
     if (product.inSize() != geometry.patchSize() || product.outSize() != filters) {
       throw new IllegalArgumentException("the product layer must map " + geometry.patchSize() + " patch values to " + filters + " filters");
     }
-    if (spatialScale && !(product instanceof BinaryDense b && b.scale() == BinaryDense.Scale.LEARNED_CHW)) {
-      throw new IllegalArgumentException("a spatial scale goes with a binary product of scale " + BinaryDense.Scale.LEARNED_CHW.configName());
-    }
-    if (activationScale && !(product instanceof BinaryDense b && !b.hasBias())) {
-      throw new IllegalArgumentException("an activation scale goes with a binary product without bias");
+    for (PositionScale scale : scales) {
+      if (scale instanceof SpatialScale && !(product instanceof BinaryDense b && b.scale() == BinaryDense.Scale.LEARNED_CHW)) {
+        throw new IllegalArgumentException("a spatial scale goes with a binary product of scale " + BinaryDense.Scale.LEARNED_CHW.configName());
+      }
+      if (scale.binarizesInput() && !(product instanceof BinaryDense b && !b.hasBias())) {
+        throw new IllegalArgumentException("an activation scale goes with a binary product without bias");
+      }
     }
     this.geometry = geometry;
     this.product = product;
-    this.spatialScale = spatialScale;
-    this.activationScale = activationScale;
+    this.scales = List.copyOf(scales);
+    if (scales.stream().filter(PositionScale::binarizesInput).count() > 1) {
+      throw new IllegalArgumentException("one activation scale at most");
+    }
+    this.signedInput = scales.stream().anyMatch(PositionScale::binarizesInput);
   }
 
   /**
@@ -91,19 +235,28 @@ public final class Conv2d extends Layer {
     }
   }
 
-  private int spatialOffset() {
-    return paramOffset + product.paramCount();
+  /** Where scale k's parameters start. */
+  private int scaleOffset(int k) {
+    int o = paramOffset + product.paramCount();
+    for (int i = 0; i < k; i++) {
+      o += scales.get(i).paramCount(geometry);
+    }
+    return o;
   }
 
   /** {@code [β (output rows), γ (output columns)]} of a spatially scaled convolution (else null). */
   public float[][] spatialFactors(float[] params) {
-    if (!spatialScale) {
-      return null;
+    for (int k = 0; k < scales.size(); k++) {
+      if (scales.get(k) instanceof SpatialScale) {
+        return spatialFactors(params, scaleOffset(k), geometry);
+      }
     }
-    int o = spatialOffset();
-    int h = geometry.outHeight();
-    return new float[][] {java.util.Arrays.copyOfRange(params, o, o + h),
-        java.util.Arrays.copyOfRange(params, o + h, o + h + geometry.outWidth())};
+    return null;
+  }
+
+  private static float[][] spatialFactors(float[] params, int o, ConvGeometry g) {
+    int h = g.outHeight();
+    return new float[][] {java.util.Arrays.copyOfRange(params, o, o + h), java.util.Arrays.copyOfRange(params, o + h, o + h + g.outWidth())};
   }
 
   /** {@code β_y · γ_x} for output position {@code p}: the same float product in the graph and the packed model. */
@@ -122,12 +275,9 @@ public final class Conv2d extends Layer {
   /** Its product over each window, then XNOR-Net++'s β ⊗ γ or XNOR-Net's K (computed at run time) where it has them. */
   @Override
   public Lowering lower(float[] params, float[] state) {
-    java.util.List<Lowering.Op> positional = new java.util.ArrayList<>();
-    if (spatialScale) {
-      positional.add(new Lowering.Op(Lowering.OpKind.SCALE_POSITIONS, spatialFactors(params)));
-    }
-    if (activationScale) {
-      positional.add(new Lowering.Op(Lowering.OpKind.ACTIVATION_SCALE, new float[0][]));
+    List<Lowering.Op> positional = new java.util.ArrayList<>();
+    for (int k = 0; k < scales.size(); k++) {
+      positional.add(scales.get(k).lower(params, scaleOffset(k), geometry));
     }
     return product.lowerProduct(params, geometry, positional);
   }
@@ -145,166 +295,86 @@ public final class Conv2d extends Layer {
 
   @Override
   public int paramCount() {
-    return product.paramCount() + (spatialScale ? geometry.outHeight() + geometry.outWidth() : 0);
+    return scaleOffset(scales.size()) - paramOffset;
   }
 
   @Override
   public void initParams(float[] params, java.util.SplittableRandom rng) {
     product.initParams(params, rng);
-    if (spatialScale) {
-      java.util.Arrays.fill(params, spatialOffset(), paramOffset + paramCount(), 1f);
+    for (int k = 0; k < scales.size(); k++) {
+      scales.get(k).initParams(params, scaleOffset(k), geometry);
     }
   }
 
   @Override
   public void forward(Context ctx, float[] x, float[] y, int n) {
-    int len = n * geometry.positions() * geometry.patchSize();
+    int rows = n * geometry.positions();
+    int len = rows * geometry.patchSize();
     if (cols.length < len) {
       cols = new float[len];
     }
-    int rows = n * geometry.positions();
-    if (activationScale) {
+    if (before.length != scales.size() || (!scales.isEmpty() && before[0].length < n * outSize)) {
+      before = new float[scales.size()][n * outSize];
+      dBefore = new float[scales.size()][n * outSize];
+      factors = new float[scales.size()][rows];
+      dFactors = new double[rows];
+    }
+    float[] in = x;
+    if (signedInput) {
       if (signs.length < n * inSize) {
         signs = new float[n * inSize];
       }
       for (int i = 0; i < n * inSize; i++) {
         signs[i] = Quantizer.STE_SIGN.forward(x[i]);
       }
-      if (realCols.length < len) {
-        realCols = new float[len];
-        scales = new float[rows];
-      }
-      geometry.im2col(x, n, realCols);
-      for (int r = 0; r < rows; r++) {
-        scales[r] = windowScale(realCols, r * geometry.patchSize(), geometry.patchSize());
-      }
+      in = signs;
     }
-    geometry.im2col(activationScale ? signs : x, n, cols);
+    geometry.im2col(in, n, cols);
     product.forward(ctx, cols, y, rows);
-    if (spatialScale) {
-      if (products.length < n * outSize) {
-        products = new float[n * outSize];
-      }
-      System.arraycopy(y, 0, products, 0, n * outSize);
-      scaleSpatially(ctx.params, y, n);
-    }
-    if (activationScale) {
-      if (beforeK.length < n * outSize) {
-        beforeK = new float[n * outSize];
-      }
-      System.arraycopy(y, 0, beforeK, 0, n * outSize);
-      scaleRows(y, scales, rows, filters());
-    }
-  }
-
-  /** {@code v[e][p][c] *= β_y(p) · γ_x(p)}. */
-  private void scaleSpatially(float[] params, float[] v, int n) {
-    float[][] f = spatialFactors(params);
-    int filters = filters();
-    for (int r = 0; r < n * geometry.positions(); r++) {
-      float s = spatialFactor(f[0], f[1], r % geometry.positions());
-      for (int c = 0; c < filters; c++) {
-        v[r * filters + c] *= s;
-      }
+    for (int k = 0; k < scales.size(); k++) {
+      scales.get(k).factors(ctx.params, scaleOffset(k), geometry, x, n, factors[k]);
+      System.arraycopy(y, 0, before[k], 0, n * outSize);
+      scaleRows(y, factors[k], rows, filters());
     }
   }
 
   @Override
   public void backward(Context ctx, float[] x, float[] y, float[] dy, float[] dx, int n) {
     int rows = n * geometry.positions();
+    int filters = filters();
     if (dx != null && dcols.length < rows * geometry.patchSize()) {
       dcols = new float[rows * geometry.patchSize()];
     }
-    float[] dOut = dy;
-    if (activationScale) {
-      dOut = backwardActivationScale(dy, dx, n);
+    float[] d = dy;
+    for (int k = scales.size() - 1; k >= 0; k--) {
+      float[] u = before[k];
+      for (int r = 0; r < rows; r++) {
+        double sum = 0;
+        for (int c = 0; c < filters; c++) {
+          sum += (double) d[r * filters + c] * u[r * filters + c];
+        }
+        dFactors[r] = sum;
+      }
+      System.arraycopy(d, 0, dBefore[k], 0, n * outSize);
+      scaleRows(dBefore[k], factors[k], rows, filters);
+      scales.get(k).backward(ctx, scaleOffset(k), geometry, x, dFactors, dx, n);
+      d = dBefore[k];
     }
-    float[] dProduct = dOut;
-    if (spatialScale) {
-      backwardSpatialScale(ctx, dOut, n);
-      dProduct = dProducts;
-    }
-    float[] productOut = spatialScale ? products : activationScale ? beforeK : y;
-    product.backward(ctx, cols, productOut, dProduct, dx == null ? null : dcols, rows);
+    product.backward(ctx, cols, scales.isEmpty() ? y : before[0], d, dx == null ? null : dcols, rows);
     if (dx == null) {
       return;
     }
-    if (!activationScale) {
+    if (!signedInput) {
       geometry.col2im(dcols, n, dx);
       return;
     }
-    // dx already holds K's term; the signs' gradient passes the clipped STE
+    // the signs' gradient passes the clipped STE, added to the activation scale's share
     if (dSigns.length < n * inSize) {
       dSigns = new float[n * inSize];
     }
     geometry.col2im(dcols, n, dSigns);
     for (int i = 0; i < n * inSize; i++) {
       dx[i] += dSigns[i] * Quantizer.STE_SIGN.gradient(x[i]);
-    }
-  }
-
-  /**
-   * y = before·K: writes K's share of dx ({@code col2im(dK_p/patch · sign window)}, when dx is wanted)
-   * and returns dL/d(before) = dy·K.
-   */
-  private float[] backwardActivationScale(float[] dy, float[] dx, int n) {
-    int rows = n * geometry.positions();
-    int patch = geometry.patchSize();
-    int filters = filters();
-    if (dBeforeK.length < n * outSize) {
-      dBeforeK = new float[n * outSize];
-    }
-    System.arraycopy(dy, 0, dBeforeK, 0, n * outSize);
-    scaleRows(dBeforeK, scales, rows, filters);
-    if (dx != null) {
-      if (dWindows.length < rows * patch) {
-        dWindows = new float[rows * patch];
-      }
-      for (int r = 0; r < rows; r++) {
-        double dK = 0;
-        for (int c = 0; c < filters; c++) {
-          dK += (double) dy[r * filters + c] * beforeK[r * filters + c];
-        }
-        float perValue = (float) (dK / patch);
-        for (int t = 0; t < patch; t++) {
-          dWindows[r * patch + t] = perValue * Math.signum(realCols[r * patch + t]);
-        }
-      }
-      geometry.col2im(dWindows, n, dx);
-    }
-    return dBeforeK;
-  }
-
-  /** dβ, dγ into the gradient; dL/d(product) = dy · β ⊗ γ into {@code dProducts}. */
-  private void backwardSpatialScale(Context ctx, float[] dy, int n) {
-    if (dProducts.length < n * outSize) {
-      dProducts = new float[n * outSize];
-    }
-    float[][] f = spatialFactors(ctx.params);
-    int width = geometry.outWidth();
-    int filters = filters();
-    double[] dBeta = new double[geometry.outHeight()];
-    double[] dGamma = new double[width];
-    for (int r = 0; r < n * geometry.positions(); r++) {
-      int p = r % geometry.positions();
-      int py = p / width;
-      int px = p % width;
-      double sum = 0;
-      for (int c = 0; c < filters; c++) {
-        int i = r * filters + c;
-        sum += (double) dy[i] * products[i];
-      }
-      dBeta[py] += sum * f[1][px];
-      dGamma[px] += sum * f[0][py];
-    }
-    System.arraycopy(dy, 0, dProducts, 0, n * outSize);
-    scaleSpatially(ctx.params, dProducts, n);
-    int o = spatialOffset();
-    for (int y = 0; y < dBeta.length; y++) {
-      ctx.grad[o + y] += (float) dBeta[y];
-    }
-    for (int x = 0; x < width; x++) {
-      ctx.grad[o + dBeta.length + x] += (float) dGamma[x];
     }
   }
 
@@ -332,7 +402,8 @@ public final class Conv2d extends Layer {
   public String describe() {
     String inner = product.describe(); // e.g. BinaryDense(9→32, ste_sign) → its options after the arrow's target
     int comma = inner.indexOf(", ");
-    String options = (comma < 0 ? "" : inner.substring(comma, inner.length() - 1)) + (activationScale ? ", activation scale K" : "");
+    String options = (comma < 0 ? "" : inner.substring(comma, inner.length() - 1))
+        + String.join("", scales.stream().map(PositionScale::describe).toList());
     if (inShape.isFlat() && geometry.kernel() == 1) { // a dense layer with an activation scale
       return "BinaryDense(" + inSize + "→" + outSize + options + ")";
     }

@@ -107,7 +107,8 @@ public sealed interface LayerSpec extends Serializable
     public Layer create(Shape in) {
       int n = flat(type(), in);
       if (activationScale) { // K needs the windows of a convolution: here one, the whole row
-        return new Conv2d(new ConvGeometry(Shape.flat(n), 1, 1, 0), units, new BinaryDense(n, units, false, quantizer, scale), false, true);
+        return new Conv2d(new ConvGeometry(Shape.flat(n), 1, 1, 0), units, new BinaryDense(n, units, false, quantizer, scale),
+            List.of(new Conv2d.ActivationScale()));
       }
       return new BinaryDense(n, units, bias, quantizer, scale);
     }
@@ -125,7 +126,7 @@ public sealed interface LayerSpec extends Serializable
 
     public Layer create(Shape in) {
       ConvGeometry g = window.on(in);
-      return new Conv2d(g, units, new org.bnnspark.nn.Dense(g.patchSize(), units, bias), false, false);
+      return new Conv2d(g, units, new org.bnnspark.nn.Dense(g.patchSize(), units, bias));
     }
 
     public LayerSpec withUnits(int u) {
@@ -142,8 +143,14 @@ public sealed interface LayerSpec extends Serializable
 
     public Layer create(Shape in) {
       ConvGeometry g = window.on(in);
-      return new Conv2d(g, units, new BinaryDense(g.patchSize(), units, bias, quantizer, scale), scale == BinaryDense.Scale.LEARNED_CHW,
-          activationScale);
+      List<Conv2d.PositionScale> scales = new java.util.ArrayList<>();
+      if (scale == BinaryDense.Scale.LEARNED_CHW) {
+        scales.add(new Conv2d.SpatialScale());
+      }
+      if (activationScale) {
+        scales.add(new Conv2d.ActivationScale());
+      }
+      return new Conv2d(g, units, new BinaryDense(g.patchSize(), units, bias, quantizer, scale), scales);
     }
 
     public LayerSpec withUnits(int u) {

@@ -468,7 +468,7 @@ class GradientCheckTest {
   void factorizedLearnedScaleOverChannelHeightAndWidth() {
     SplittableRandom rng = new SplittableRandom(13);
     ConvGeometry g = new ConvGeometry(new Shape(4, 5, 2), 3, 1, 1);
-    Conv2d conv = new Conv2d(g, 3, new BinaryDense(g.patchSize(), 3, false, Quantizer.STE_SIGN, BinaryDense.Scale.LEARNED_CHW), true, false);
+    Conv2d conv = new Conv2d(g, 3, new BinaryDense(g.patchSize(), 3, false, Quantizer.STE_SIGN, BinaryDense.Scale.LEARNED_CHW), List.of(new Conv2d.SpatialScale()));
     int weights = conv.binaryWeightCount();
     assertEquals(weights + 3 + 4 + 5, conv.paramCount(), "α per filter, β per output row, γ per output column");
     float[] p = new float[conv.paramCount()];
@@ -516,7 +516,7 @@ class GradientCheckTest {
       SplittableRandom rng = new SplittableRandom(14);
       Shape in = dense ? Shape.flat(11) : new Shape(4, 5, 2);
       ConvGeometry g = new ConvGeometry(in, dense ? 1 : 3, 1, dense ? 0 : 1);
-      Conv2d conv = new Conv2d(g, 3, new BinaryDense(g.patchSize(), 3, false, Quantizer.STE_SIGN, BinaryDense.Scale.LEARNED), false, true);
+      Conv2d conv = new Conv2d(g, 3, new BinaryDense(g.patchSize(), 3, false, Quantizer.STE_SIGN, BinaryDense.Scale.LEARNED), List.of(new Conv2d.ActivationScale()));
       Conv2d plain = new Conv2d(g, 3, new BinaryDense(g.patchSize(), 3, false, Quantizer.STE_SIGN, BinaryDense.Scale.LEARNED));
       float[] p = new float[conv.paramCount()];
       conv.initParams(p, rng);
