@@ -56,7 +56,7 @@ public final class ScoringBench {
       System.out.printf(Locale.ROOT, "bnn-spark scoring bench: model %s, %s, java %s, cpu %s (%s)%n", modelPath, jsc.master(),
           Runtime.version().feature(), org.bnnspark.bits.Cpu.model(), org.bnnspark.bits.Cpu.vectorFlags());
       System.out.printf(Locale.ROOT, "kernels: binary %s, levels %s, window max %s, sign packing %s%n", BinaryGemm.best().name(),
-          org.bnnspark.bits.LevelDots.best().name(), org.bnnspark.bits.IntMax.best().name(), BitPacking.packerName());
+          org.bnnspark.bits.LevelDots.best().name(), org.bnnspark.bits.WindowMax.best().name(), BitPacking.packerName());
       profile(pm, data, packed.inputSpec(), jsc.hadoopConfiguration());
 
       layerBench(pm);

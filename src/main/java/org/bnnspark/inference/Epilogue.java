@@ -2,7 +2,7 @@ package org.bnnspark.inference;
 
 import java.util.Arrays;
 import org.bnnspark.bits.BitPacking;
-import org.bnnspark.bits.IntMax;
+import org.bnnspark.bits.WindowMax;
 import org.bnnspark.bits.SignThresholds;
 import org.bnnspark.nn.MaxPool2d;
 import org.bnnspark.nn.Shape;
@@ -20,7 +20,7 @@ import org.bnnspark.nn.Shape;
  * after the sign is an OR of the bits (see {@link PackedStage.Pool}).
  */
 final class Epilogue {
-  private static final IntMax MAX = IntMax.best();
+  private static final WindowMax MAX = WindowMax.best();
   private final PackedStage st;
   private final int f;
   private final Shape product;

@@ -7,9 +7,13 @@ import org.bnnspark.nn.Dense;
 /**
  * A stage in the training graph's own float arithmetic: (im2col and) the float product
  * {@link Dense#product} with the weights transposed once, then the {@link Epilogue}. Real weights,
- * binary weights on real inputs, and pointwise-only stages run here.
+ * binary weights on real inputs, and pointwise-only stages run here. A convolution runs
+ * {@value #IMAGES} images at a time, so that its windows and products stay in cache; every product
+ * value is still the GEMM's one FMA chain over its window, whatever rows it is computed with.
  */
 final class FloatOp extends StageOp {
+  /** Images per chunk of a convolution. */
+  static final int IMAGES = 16;
   private final float[] weightsT;
   private final Epilogue epilogue;
   private float[] unpacked = new float[0];
@@ -42,8 +46,9 @@ final class FloatOp extends StageOp {
   void allocate(int n) {
     epilogue.allocateOutput(out, n);
     unpacked = input == Representation.BITS ? new float[n * st.in()] : unpacked;
-    windows = st.conv() != null ? new float[n * st.conv().positions() * st.patch()] : windows;
-    product = new float[n * st.productShape().size()];
+    int rows = st.conv() != null ? Math.min(n, IMAGES) : n;
+    windows = st.conv() != null ? new float[rows * st.conv().positions() * st.patch()] : windows;
+    product = new float[rows * st.productShape().size()];
   }
 
   @Override
@@ -53,8 +58,13 @@ final class FloatOp extends StageOp {
       System.arraycopy(x, 0, product, 0, n * st.in());
     } else if (st.conv() != null) {
       ConvGeometry g = st.conv();
-      g.im2col(x, n, windows);
-      Dense.product(windows, n * g.positions(), g.patchSize(), weightsT, st.features(), product);
+      for (int first = 0; first < n; first += IMAGES) {
+        int count = Math.min(IMAGES, n - first);
+        g.im2col(x, first, count, windows);
+        Dense.product(windows, count * g.positions(), g.patchSize(), weightsT, st.features(), product);
+        epilogue.floats(product, count, out, first);
+      }
+      return;
     } else {
       Dense.product(x, n, st.in(), weightsT, st.features(), product);
     }

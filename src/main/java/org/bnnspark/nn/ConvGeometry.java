@@ -67,15 +67,33 @@ public record ConvGeometry(Shape input, int kernel, int stride, int padding) imp
 
   /** {@code cols (n·positions × patchSize)} from {@code x (n × input.size())}; padding taps are 0. */
   public void im2col(float[] x, int n, float[] cols) {
+    im2col(x, 0, n, cols);
+  }
+
+  /** {@link #im2col(float[], int, float[])} of images {@code [first, first + n)} of {@code x}, into {@code cols} from row 0. */
+  public void im2col(float[] x, int first, int n, float[] cols) {
     int c = input.channels();
     int oh = outHeight();
     int ow = outWidth();
     int patch = patchSize();
+    int run = kernel * c; // a window row inside the image: kernel pixels side by side, contiguous channels-last
     for (int r = 0; r < n; r++) {
-      int image = r * input.size();
+      int image = (first + r) * input.size();
       for (int oy = 0; oy < oh; oy++) {
         for (int ox = 0; ox < ow; ox++) {
           int dst = ((r * oh + oy) * ow + ox) * patch;
+          int ix0 = inputColumn(ox, 0);
+          if (ix0 >= 0 && ix0 + kernel <= input.width()) { // no padding across the window's columns
+            for (int ky = 0; ky < kernel; ky++, dst += run) {
+              int iy = inputRow(oy, ky);
+              if (iy >= 0 && iy < input.height()) {
+                copy(x, image + (iy * input.width() + ix0) * c, cols, dst, run);
+              } else {
+                java.util.Arrays.fill(cols, dst, dst + run, 0f);
+              }
+            }
+            continue;
+          }
           for (int ky = 0; ky < kernel; ky++) {
             int iy = inputRow(oy, ky);
             for (int kx = 0; kx < kernel; kx++, dst += c) {

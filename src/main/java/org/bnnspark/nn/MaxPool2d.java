@@ -7,6 +7,7 @@ package org.bnnspark.nn;
  * model pools after a sign.
  */
 public final class MaxPool2d extends Layer {
+  private static final org.bnnspark.bits.WindowMax MAX = org.bnnspark.bits.WindowMax.best();
   private final int pool;
   private final int stride;
   private int[] argmax = new int[0];
@@ -43,38 +44,38 @@ public final class MaxPool2d extends Layer {
    * through this same function.
    */
   public static void pool(Shape in, Shape out, int pool, int stride, float[] x, float[] y, int[] argmax, int n) {
-    // per window, tap by tap over a contiguous run of channels (channels-last): the same comparisons
-    // in the same order as a tap loop per channel, so the first maximum wins as before
+    // per window its taps in row-major order, each a run of a pixel's channels (channels-last); the
+    // comparison v > max tap by tap, so the first maximum wins (and NaN or −0 behave) as they always did
     int c = in.channels();
+    int[] taps = new int[pool * pool];
+    for (int py = 0, t = 0; py < pool; py++) {
+      for (int px = 0; px < pool; px++, t++) {
+        taps[t] = (py * in.width() + px) * c;
+      }
+    }
     int o = 0;
     for (int r = 0; r < n; r++) {
       int image = r * in.size();
       for (int oy = 0; oy < out.height(); oy++) {
         for (int ox = 0; ox < out.width(); ox++, o += c) {
           int first = image + ((oy * stride) * in.width() + ox * stride) * c;
-          System.arraycopy(x, first, y, o, c);
-          if (argmax != null) {
-            for (int k = 0; k < c; k++) {
-              argmax[o + k] = first + k;
-            }
+          if (argmax == null) {
+            MAX.maxOfWindow(x, first, taps, y, o, c);
+            continue;
           }
-          for (int py = 0; py < pool; py++) {
-            for (int px = py == 0 ? 1 : 0; px < pool; px++) {
-              int tap = image + ((oy * stride + py) * in.width() + ox * stride + px) * c;
-              if (argmax == null) {
-                for (int k = 0; k < c; k++) {
-                  float v = x[tap + k];
-                  y[o + k] = v > y[o + k] ? v : y[o + k];
-                }
-              } else {
-                for (int k = 0; k < c; k++) {
-                  if (x[tap + k] > y[o + k]) {
-                    y[o + k] = x[tap + k];
-                    argmax[o + k] = tap + k;
-                  }
-                }
+          for (int k = 0; k < c; k++) {
+            int at = first + k;
+            float max = x[at];
+            int best = at;
+            for (int t = 1; t < taps.length; t++) {
+              float v = x[at + taps[t]];
+              if (v > max) {
+                max = v;
+                best = at + taps[t];
               }
             }
+            y[o + k] = max;
+            argmax[o + k] = best;
           }
         }
       }

@@ -297,9 +297,9 @@ class BinaryGemmTest {
   @Test
   void windowMaximaEqualTheScalarMaximum() {
     SplittableRandom rng = new SplittableRandom(14);
-    List<IntMax> kernels = new java.util.ArrayList<>(List.of(IntMax.portable()));
-    if (IntMax.vectorOrNull() != null) {
-      kernels.add(IntMax.vectorOrNull());
+    List<WindowMax> kernels = new java.util.ArrayList<>(List.of(WindowMax.portable()));
+    if (WindowMax.vectorOrNull() != null) {
+      kernels.add(WindowMax.vectorOrNull());
     }
     for (int n : BOUNDARY_LENGTHS) {
       int[] taps = {0, n + 2, 3 * n, 4 * n + 1}; // a 2×2 window's taps, relative to its first
@@ -313,13 +313,51 @@ class BinaryGemmTest {
         }
         expected[3 + k] = m;
       }
-      for (IntMax kernel : kernels) {
+      for (WindowMax kernel : kernels) {
         int[] d = dst.clone();
         kernel.maxOfWindow(src, 5, taps, d, 3, n);
         assertArrayEquals(expected, d, kernel.name() + " n=" + n);
       }
     }
-    assertNotNull(IntMax.vectorOrNull(), "the tests run with jdk.incubator.vector: the vector kernel must load");
+    assertNotNull(WindowMax.vectorOrNull(), "the tests run with jdk.incubator.vector: the vector kernel must load");
+  }
+
+  /** Float windows: {@code m = v > m ? v : m} tap by tap — with NaNs, −0 and +0 and ties among the values. */
+  @Test
+  void floatWindowMaximaFollowTheScalarComparison() {
+    SplittableRandom rng = new SplittableRandom(15);
+    List<WindowMax> kernels = new java.util.ArrayList<>(List.of(WindowMax.portable()));
+    if (WindowMax.vectorOrNull() != null) {
+      kernels.add(WindowMax.vectorOrNull());
+    }
+    float[] specials = {Float.NaN, -0f, 0f, 1f, -1f, Float.NEGATIVE_INFINITY};
+    for (int n : BOUNDARY_LENGTHS) {
+      int[] taps = {0, n + 2, 3 * n, 4 * n + 1};
+      float[] src = new float[5 + 5 * n + 1];
+      for (int i = 0; i < src.length; i++) {
+        src[i] = rng.nextInt(3) == 0 ? specials[rng.nextInt(specials.length)] : (float) rng.nextGaussian();
+      }
+      float[] dst = new float[n + 7];
+      java.util.Arrays.fill(dst, 42f);
+      float[] expected = dst.clone();
+      for (int k = 0; k < n; k++) {
+        float m = src[5 + k];
+        for (int t = 1; t < taps.length; t++) {
+          float v = src[5 + taps[t] + k];
+          if (v > m) {
+            m = v;
+          }
+        }
+        expected[3 + k] = m;
+      }
+      for (WindowMax kernel : kernels) {
+        float[] d = dst.clone();
+        kernel.maxOfWindow(src, 5, taps, d, 3, n);
+        for (int i = 0; i < d.length; i++) { // bit for bit: NaN is NaN, −0 is not +0
+          assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(d[i]), kernel.name() + " n=" + n + " i=" + i);
+        }
+      }
+    }
   }
 
   @Test
