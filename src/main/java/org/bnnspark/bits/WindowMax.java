@@ -51,7 +51,7 @@ public abstract class WindowMax {
   private static final WindowMax PORTABLE = new WindowMax() {
     @Override
     public String name() {
-      return "ScalarIntMax";
+      return "ScalarWindowMax";
     }
 
     @Override
@@ -96,7 +96,7 @@ public abstract class WindowMax {
 
     @Override
     public String name() {
-      return "VectorIntMax(" + INTS.vectorBitSize() + "-bit)";
+      return "VectorWindowMax(" + INTS.vectorBitSize() + "-bit)";
     }
 
     @Override
