@@ -150,6 +150,7 @@ public final class PackedModel {
     List<PackedStage> stages = new ArrayList<>();
     int i = 0;
     while (i < layers.size()) {
+      int start = i;
       Layer first = layers.get(i);
       Lowering form = forms.get(i);
       if (form == Lowering.GRAPH) { // no packed kernel takes this layer: it runs in the training graph's own form
@@ -203,6 +204,9 @@ public final class PackedModel {
       if (signOut && pool == null && i < forms.size() && forms.get(i) instanceof Lowering.MaxPool mp) {
         pool = new PackedStage.Pool(mp.size(), mp.stride(), true); // pools the bits: an OR
         i++;
+      }
+      if (i == start) {
+        throw new IllegalArgumentException("no packed stage takes " + first.describe() + "'s inference form " + form);
       }
       Shape in = first.inShape();
       Shape out = layers.get(i - 1).outShape();

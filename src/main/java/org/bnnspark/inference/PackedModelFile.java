@@ -137,6 +137,139 @@ public final class PackedModelFile {
     return v == 0 ? 0 : positive(v, source, what);
   }
 
+  /**
+   * What a stage kind writes between the stage's common header (kind, shapes, window, pooling, sign)
+   * and its epilogue (thresholds or operations), and reads back: one entry per kind, found by the
+   * kind's code ({@link PackedStage.Linear}). The layout of each is in docs/model-format.md.
+   */
+  private interface Payload {
+    void write(DataOutputStream d, PackedStage s) throws IOException;
+
+    void read(ByteBuffer b, Read r) throws IOException;
+
+    /** What a payload's reader knows (the header's) and what it reads. */
+    final class Read {
+      final String where;
+      final int version;
+      final int depth;
+      final int features;
+      final int patch;
+      long[] binary;
+      float[] real;
+      PackedStage.Abc abc;
+      List<PackedStage> block;
+      PackedStage.Graph graph;
+
+      Read(String where, int version, int depth, int features, int patch) {
+        this.where = where;
+        this.version = version;
+        this.depth = depth;
+        this.features = features;
+        this.patch = patch;
+      }
+
+      long[] packedRows(ByteBuffer b, int blocks) throws IOException {
+        long[] rows = new long[checked(b, (long) blocks * features * BitPacking.words(patch), 8, where)];
+        b.asLongBuffer().get(rows);
+        b.position(b.position() + 8 * rows.length);
+        return rows;
+      }
+    }
+  }
+
+  private static final java.util.Map<PackedStage.Linear, Payload> PAYLOADS = new java.util.EnumMap<>(PackedStage.Linear.class);
+
+  static {
+    PAYLOADS.put(PackedStage.Linear.NONE, new Payload() { // operations only
+      public void write(DataOutputStream d, PackedStage s) {}
+
+      public void read(ByteBuffer b, Read r) {}
+    });
+    PAYLOADS.put(PackedStage.Linear.BINARY, new Payload() { // the packed ±1 rows
+      public void write(DataOutputStream d, PackedStage s) throws IOException {
+        writeLongs(d, s.binaryWeights());
+      }
+
+      public void read(ByteBuffer b, Read r) throws IOException {
+        r.binary = r.packedRows(b, 1);
+      }
+    });
+    PAYLOADS.put(PackedStage.Linear.REAL, new Payload() { // features × patch floats
+      public void write(DataOutputStream d, PackedStage s) throws IOException {
+        writeFloats(d, s.realWeights());
+      }
+
+      public void read(ByteBuffer b, Read r) throws IOException {
+        r.real = floats(b, (long) r.features * r.patch, r.where);
+      }
+    });
+    PAYLOADS.put(PackedStage.Linear.ABC, new Payload() { // M, N, α, v, β, then M blocks of packed rows
+      public void write(DataOutputStream d, PackedStage s) throws IOException {
+        d.writeInt(s.abc().weightBases());
+        d.writeInt(s.abc().activationBases());
+        writeFloats(d, s.abc().alphas());
+        writeFloats(d, s.abc().shifts());
+        writeFloats(d, s.abc().betas());
+        writeLongs(d, s.binaryWeights());
+      }
+
+      public void read(ByteBuffer b, Read r) throws IOException {
+        int bases = b.getInt();
+        int activationBases = b.getInt();
+        if (bases < 1 || bases > 64 || activationBases < 1 || activationBases > 64) {
+          throw new IOException(r.where + ": ABC-Net base counts " + bases + " × " + activationBases + " are out of range");
+        }
+        r.abc = new PackedStage.Abc(floats(b, bases, r.where), floats(b, activationBases, r.where), floats(b, activationBases, r.where));
+        r.binary = r.packedRows(b, bases);
+      }
+    });
+    PAYLOADS.put(PackedStage.Linear.RESIDUAL, new Payload() { // the block's stage count and stages
+      public void write(DataOutputStream d, PackedStage s) throws IOException {
+        d.writeInt(s.block().size());
+        for (PackedStage inner : s.block()) {
+          writeStage(d, inner);
+        }
+      }
+
+      public void read(ByteBuffer b, Read r) throws IOException {
+        int count = b.getInt();
+        if (count < 1 || count > MAX_STAGES || r.depth >= 16) {
+          throw new IOException(r.where + ": residual block of " + count + " stages at depth " + r.depth + " is out of range");
+        }
+        r.block = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+          r.block.add(readStage(b, r.where + " block stage " + i, r.version, r.depth + 1));
+        }
+      }
+    });
+    PAYLOADS.put(PackedStage.Linear.GRAPH, new Payload() { // the layer's configuration, its parameters and state
+      public void write(DataOutputStream d, PackedStage s) throws IOException {
+        s.graph().spec().write(d);
+        d.writeInt(s.graph().params().length);
+        writeFloats(d, s.graph().params());
+        d.writeInt(s.graph().state().length);
+        writeFloats(d, s.graph().state());
+      }
+
+      public void read(ByteBuffer b, Read r) throws IOException {
+        if (r.version < 3) {
+          throw new IOException(r.where + ": a graph stage in a version " + r.version + " file");
+        }
+        r.graph = new PackedStage.Graph(readSpec(b, r.where), floats(b, nonNegative(b.getInt(), r.where, "parameter count"), r.where),
+            floats(b, nonNegative(b.getInt(), r.where, "state count"), r.where));
+      }
+    });
+    if (PAYLOADS.size() != PackedStage.Linear.values().length) {
+      throw new IllegalStateException("every stage kind needs its payload");
+    }
+  }
+
+  private static void writeLongs(DataOutputStream d, long[] values) throws IOException {
+    for (long v : values) {
+      d.writeLong(v);
+    }
+  }
+
   private static void writeStage(DataOutputStream d, PackedStage s) throws IOException {
     d.writeByte(s.linear().code);
     writeShape(d, s.inShape());
@@ -154,35 +287,7 @@ public final class PackedModelFile {
       d.writeByte(s.pool().afterOps() ? 1 : 0);
     }
     d.writeByte(s.signOut() ? 1 : 0);
-    if (s.linear() == PackedStage.Linear.ABC) {
-      d.writeInt(s.abc().weightBases());
-      d.writeInt(s.abc().activationBases());
-      writeFloats(d, s.abc().alphas());
-      writeFloats(d, s.abc().shifts());
-      writeFloats(d, s.abc().betas());
-    }
-    if (s.linear() == PackedStage.Linear.GRAPH) {
-      s.graph().spec().write(d);
-      d.writeInt(s.graph().params().length);
-      writeFloats(d, s.graph().params());
-      d.writeInt(s.graph().state().length);
-      writeFloats(d, s.graph().state());
-    }
-    if (s.linear() == PackedStage.Linear.RESIDUAL) {
-      d.writeInt(s.block().size());
-      for (PackedStage inner : s.block()) {
-        writeStage(d, inner);
-      }
-    }
-    if (s.linear() == PackedStage.Linear.BINARY || s.linear() == PackedStage.Linear.ABC) {
-      for (long w : s.binaryWeights()) {
-        d.writeLong(w);
-      }
-    } else if (s.linear() == PackedStage.Linear.REAL) {
-      for (float w : s.realWeights()) {
-        d.writeFloat(w);
-      }
-    }
+    PAYLOADS.get(s.linear()).write(d, s);
     d.writeByte(s.folded() ? 1 : 0);
     if (s.folded()) {
       for (int j = 0; j < s.features(); j++) {
@@ -225,45 +330,8 @@ public final class PackedModelFile {
     }
     boolean signOut = b.get() != 0;
     int features = outShape.channels();
-    int patch = conv != null ? conv.patchSize() : inShape.size();
-    long[] binary = null;
-    float[] real = null;
-    PackedStage.Abc abc = null;
-    int bases = 1;
-    if (linear == PackedStage.Linear.ABC) {
-      bases = b.getInt();
-      int activationBases = b.getInt();
-      if (bases < 1 || bases > 64 || activationBases < 1 || activationBases > 64) {
-        throw new IOException(where + ": ABC-Net base counts " + bases + " × " + activationBases + " are out of range");
-      }
-      abc = new PackedStage.Abc(floats(b, bases, where), floats(b, activationBases, where), floats(b, activationBases, where));
-    }
-    PackedStage.Graph graph = null;
-    if (linear == PackedStage.Linear.GRAPH) {
-      if (version < 3) {
-        throw new IOException(where + ": a graph stage in a version " + version + " file");
-      }
-      graph = new PackedStage.Graph(readSpec(b, where), floats(b, nonNegative(b.getInt(), where, "parameter count"), where),
-          floats(b, nonNegative(b.getInt(), where, "state count"), where));
-    }
-    List<PackedStage> block = null;
-    if (linear == PackedStage.Linear.RESIDUAL) {
-      int count = b.getInt();
-      if (count < 1 || count > MAX_STAGES || depth >= 16) {
-        throw new IOException(where + ": residual block of " + count + " stages at depth " + depth + " is out of range");
-      }
-      block = new ArrayList<>();
-      for (int i = 0; i < count; i++) {
-        block.add(readStage(b, where + " block stage " + i, version, depth + 1));
-      }
-    }
-    if (linear == PackedStage.Linear.BINARY || linear == PackedStage.Linear.ABC) {
-      binary = new long[checked(b, (long) bases * features * BitPacking.words(patch), 8, where)];
-      b.asLongBuffer().get(binary);
-      b.position(b.position() + 8 * binary.length);
-    } else if (linear == PackedStage.Linear.REAL) {
-      real = floats(b, (long) features * patch, where);
-    }
+    Payload.Read p = new Payload.Read(where, version, depth, features, conv != null ? conv.patchSize() : inShape.size());
+    PAYLOADS.get(linear).read(b, p);
     int[] threshold = null;
     boolean[] flip = null;
     PointwiseOp[] ops;
@@ -293,9 +361,9 @@ public final class PackedModelFile {
         ops[o] = new PointwiseOp(kind, arrays);
       }
     }
-    PackedStage stage = new PackedStage(linear, inShape, outShape, conv, pool, binary, real, abc, threshold, flip, ops, signOut, block,
-        graph);
-    if (block != null) {
+    PackedStage stage = new PackedStage(linear, inShape, outShape, conv, pool, p.binary, p.real, p.abc, threshold, flip, ops, signOut,
+        p.block, p.graph);
+    if (p.block != null) {
       PackedModel.block(stage); // the block's stages must chain from its input to its output
     }
     return stage;
