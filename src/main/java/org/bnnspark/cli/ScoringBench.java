@@ -13,6 +13,7 @@ import org.bnnspark.bits.BitPacking;
 import org.bnnspark.inference.ModelSummary;
 import org.bnnspark.inference.PackedModel;
 import org.bnnspark.inference.PackedStage;
+import org.bnnspark.inference.StageProduct;
 import org.bnnspark.nn.Blas;
 import org.bnnspark.spark.ModelFiles;
 import org.bnnspark.spark.ScoringInput;
@@ -73,7 +74,8 @@ public final class ScoringBench {
       double mllibRate = Double.NaN;
       // MLlib's MultilayerPerceptronClassifier has dense layers only
       boolean mlp = pm.stages().stream().allMatch(st -> st.conv() == null
-          && (st.linear() == PackedStage.Linear.NONE || st.linear() == PackedStage.Linear.BINARY || st.linear() == PackedStage.Linear.REAL));
+          && (st.product() instanceof StageProduct.None || st.product() instanceof StageProduct.Binary
+              || st.product() instanceof StageProduct.Real));
       if (!mlp) {
         System.out.println("mllib: no MLlib model has this network's layers (convolutions, ABC-Net bases or residual blocks); skipped");
       } else if (!a.has("--skip-mllib")) {
@@ -95,7 +97,7 @@ public final class ScoringBench {
   private static long mllibWeights(PackedModel pm) {
     long w = 0;
     for (PackedStage st : pm.stages()) {
-      if (st.linear() != PackedStage.Linear.NONE) {
+      if (!(st.product() instanceof StageProduct.None)) {
         w += (long) st.in() * st.out() + st.out();
       }
     }
@@ -105,7 +107,7 @@ public final class ScoringBench {
   /** MLlib's MLP at the packed model's layer sizes (random weights: throughput does not depend on them). */
   private static double mllib(Dataset<Row> big, Dataset<Row> warm, PackedModel pm, long n) {
     int[] layers = java.util.stream.IntStream.concat(java.util.stream.IntStream.of(pm.inputSize()),
-        pm.stages().stream().filter(s -> s.linear() != PackedStage.Linear.NONE).mapToInt(PackedStage::out)).toArray();
+        pm.stages().stream().filter(s -> !(s.product() instanceof StageProduct.None)).mapToInt(PackedStage::out)).toArray();
     java.util.SplittableRandom rng = new java.util.SplittableRandom(1);
     double[] weights = new double[(int) mllibWeights(pm)];
     for (int w = 0; w < weights.length; w++) {
@@ -185,9 +187,9 @@ public final class ScoringBench {
     long[] xb = BitPacking.packRows(x, m, in);
     long[] yb = new long[m * BitPacking.words(out)];
     int[] scratch = new int[m * out];
-    PackedStage h = hidden;
-    org.bnnspark.bits.SignThresholds thresholds = new org.bnnspark.bits.SignThresholds(h.threshold(), h.flip());
-    double packed = Bench.time(() -> BinaryGemm.best().gemmThresholded(xb, 0, m, h.binaryWeights(), 0, out,
+    long[] rows = ((StageProduct.Binary) hidden.product()).rows(); // folded: binary weights
+    org.bnnspark.bits.SignThresholds thresholds = new org.bnnspark.bits.SignThresholds(hidden.threshold(), hidden.flip());
+    double packed = Bench.time(() -> BinaryGemm.best().gemmThresholded(xb, 0, m, rows, 0, out,
         BitPacking.words(in), in, thresholds, yb, 0, scratch), 2);
     float[] w = new float[out * in];
     for (int v = 0; v < w.length; v++) {

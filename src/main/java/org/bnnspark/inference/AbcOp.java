@@ -15,7 +15,7 @@ import org.bnnspark.nn.AbcLayer;
  * image (its windows and dots stay in cache), a dense product the whole batch at once.
  */
 final class AbcOp extends StageOp {
-  private final PackedStage.Abc abc;
+  private final StageProduct.Abc abc;
   private final WindowGather gather;
   /** Per weight base, its filters. */
   private final BinaryFilters[] bases;
@@ -29,15 +29,15 @@ final class AbcOp extends StageOp {
   private float[] products = new float[0];
   private float[] y = new float[0];
 
-  AbcOp(PackedStage st, Representation input, BinaryGemm kernel) {
+  AbcOp(PackedStage st, Representation input, BinaryGemm kernel, StageProduct.Abc abc) {
     super(st, input);
-    this.abc = st.abc();
+    this.abc = abc;
     this.gather = st.conv() != null ? new WindowGather(st.conv()) : null;
     int f = st.features();
     int words = BitPacking.words(st.patch());
     bases = new BinaryFilters[abc.weightBases()];
     for (int m = 0; m < bases.length; m++) {
-      bases[m] = new BinaryFilters(kernel, st.binaryWeights(), m * f * words, f, st.patch(), st.conv());
+      bases[m] = new BinaryFilters(kernel, abc.bases(), m * f * words, f, st.patch(), st.conv());
     }
     this.positions = st.productShape().positions();
     this.inWords = BitPacking.words(st.in());

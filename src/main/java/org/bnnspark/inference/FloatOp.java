@@ -20,26 +20,16 @@ final class FloatOp extends StageOp {
   private float[] windows = new float[0];
   private float[] product = new float[0];
 
-  FloatOp(PackedStage st, Representation input) {
+  /** {@code w}: the stage's {@code features × patch} weights, row-major, or null (operations only). */
+  FloatOp(PackedStage st, Representation input, float[] w) {
     super(st, input);
     epilogue = new Epilogue(st);
-    float[] w = switch (st.linear()) {
-      case REAL -> st.realWeights();
-      case BINARY -> unpackRows(st.binaryWeights(), st.features(), st.patch());
-      default -> null;
-    };
     if (w != null) {
       weightsT = new float[w.length];
       Dense.transpose(w, 0, st.features(), st.patch(), weightsT);
     } else {
       weightsT = null;
     }
-  }
-
-  private static float[] unpackRows(long[] packed, int rows, int cols) {
-    float[] w = new float[rows * cols];
-    Activations.unpack(packed, cols, rows, w);
-    return w;
   }
 
   @Override

@@ -5,7 +5,7 @@ import org.bnnspark.nn.Context;
 import org.bnnspark.nn.Layer;
 
 /**
- * A layer kept in the training graph's form ({@link PackedStage.Graph}): rebuilt once per scorer
+ * A layer kept in the training graph's form ({@link StageProduct.Graph}): rebuilt once per scorer
  * from its configuration, run by its own forward in inference mode over the stage's parameters
  * and state. Real in, real out.
  */
@@ -14,10 +14,13 @@ final class GraphOp extends StageOp {
   private final Context context;
   private float[] unpacked = new float[0];
 
-  GraphOp(PackedStage st, Representation input) {
+  private final String type;
+
+  GraphOp(PackedStage st, Representation input, StageProduct.Graph graph) {
     super(st, input);
-    layer = st.graph().layer(st.inShape());
-    context = Context.inference(st.graph().params(), st.graph().state());
+    layer = graph.layer(st.inShape());
+    context = Context.inference(graph.params(), graph.state());
+    type = graph.spec().type();
   }
 
   @Override
@@ -33,6 +36,6 @@ final class GraphOp extends StageOp {
 
   @Override
   String name() {
-    return "GraphOp(" + st.graph().spec().type() + ")";
+    return "GraphOp(" + type + ")";
   }
 }

@@ -40,7 +40,7 @@ final class LevelConvOp extends StageOp {
   private final int[] sums;
   private final LevelDots kernel = LevelDots.best();
 
-  LevelConvOp(PackedStage st, Representation input) {
+  LevelConvOp(PackedStage st, Representation input, long[] rows) {
     super(st, input);
     g = st.conv();
     int f = st.features();
@@ -49,7 +49,7 @@ final class LevelConvOp extends StageOp {
     weightsT = new int[patch * f];
     for (int j = 0; j < f; j++) {
       for (int t = 0; t < patch; t++) {
-        weightsT[t * f + j] = BitPacking.bit(st.binaryWeights(), j * words, t) ? 1 : -1;
+        weightsT[t * f + j] = BitPacking.bit(rows, j * words, t) ? 1 : -1;
       }
     }
     int c = g.input().channels();

@@ -21,7 +21,7 @@ final class LevelDenseOp extends StageOp {
   private int[] levels = new int[0];
   private int[] dots = new int[0];
 
-  LevelDenseOp(PackedStage st, Representation input) {
+  LevelDenseOp(PackedStage st, Representation input, long[] rows) {
     super(st, input);
     epilogue = new Epilogue(st);
     int in = st.in();
@@ -31,7 +31,7 @@ final class LevelDenseOp extends StageOp {
     columnSums = new int[features];
     for (int j = 0; j < features; j++) {
       for (int i = 0; i < in; i++) {
-        boolean plus = BitPacking.bit(st.binaryWeights(), j * words, i);
+        boolean plus = BitPacking.bit(rows, j * words, i);
         maskT[i * features + j] = plus ? (byte) -1 : 0;
         columnSums[j] += plus ? 1 : -1;
       }

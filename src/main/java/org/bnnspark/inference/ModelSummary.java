@@ -1,7 +1,6 @@
 package org.bnnspark.inference;
 
 import java.util.Locale;
-import org.bnnspark.inference.PackedModel.Representation;
 
 /**
  * A per-stage account of a packed model in the spirit of {@code larq.models.summary}: parameters
@@ -11,64 +10,44 @@ import org.bnnspark.inference.PackedModel.Representation;
 public final class ModelSummary {
   private ModelSummary() {}
 
-  /** Totals over all stages. */
+  /** Totals over stages (or one stage's row). */
   public record Totals(long binaryWeights, long floatParams, long thresholds, long packedBytes, long float32Bytes,
       long binaryMacs, long levelMacs, long floatMacs) {
+    static final Totals ZERO = new Totals(0, 0, 0, 0, 0, 0, 0, 0);
+
     public double compression() {
       return (double) float32Bytes / packedBytes;
+    }
+
+    Totals plus(Totals o) {
+      return new Totals(binaryWeights + o.binaryWeights, floatParams + o.floatParams, thresholds + o.thresholds,
+          packedBytes + o.packedBytes, float32Bytes + o.float32Bytes, binaryMacs + o.binaryMacs, levelMacs + o.levelMacs,
+          floatMacs + o.floatMacs);
     }
   }
 
   public static Totals totals(PackedModel m) {
-    long[] t = new long[8];
+    Totals t = Totals.ZERO;
     for (int s = 0; s < m.stages().size(); s++) {
-      long[] r = row(m, s);
-      for (int i = 0; i < t.length; i++) {
-        t[i] += r[i];
-      }
+      t = t.plus(row(m, s));
     }
-    return new Totals(t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]);
+    return t;
   }
 
-  /** {binary weights, float params, thresholds, packed bytes, float32 bytes, binary MACs, 8×1-bit MACs, float MACs}. */
-  private static long[] row(PackedModel m, int s) {
+  /**
+   * Stage {@code s}'s row: its product's account, plus its operations' parameters (float both ways)
+   * and its thresholds (packed as a 4-byte threshold and a 1-byte direction per feature; in the
+   * training graph, the BatchNorm they fold as 4 floats per feature).
+   */
+  private static Totals row(PackedModel m, int s) {
     PackedStage st = m.stages().get(s);
-    if (st.linear() == PackedStage.Linear.RESIDUAL) { // its block's totals, plus the shortcut's additions
-      Totals t = totals(PackedModel.block(st));
-      return new long[] {t.binaryWeights(), t.floatParams(), t.thresholds(), t.packedBytes(), t.float32Bytes(), t.binaryMacs(),
-          t.levelMacs(), t.floatMacs() + st.in()};
-    }
-    if (st.linear() == PackedStage.Linear.GRAPH) { // the layer's own parameters and state, as floats both ways
-      long floats = st.graph().params().length + (long) st.graph().state().length;
-      return new long[] {0, floats, 0, 4 * floats, 4 * floats, 0, 0, st.graph().layer(st.inShape()).macsPerExample()};
-    }
-    long weights = st.linear() == PackedStage.Linear.NONE ? 0 : (long) st.patch() * st.features();
-    // a convolution applies each weight once per output position
-    long macs = st.conv() == null ? weights : weights * st.conv().positions();
-    int bases = st.abc() == null ? 1 : st.abc().weightBases();
-    long binary = st.linear() == PackedStage.Linear.BINARY ? weights : st.linear() == PackedStage.Linear.ABC ? weights * bases : 0;
-    long floats = st.linear() == PackedStage.Linear.REAL ? weights : 0;
+    long opParams = 0;
     for (PointwiseOp op : st.ops()) {
-      floats += op.parameterCount();
-    }
-    if (st.abc() != null) {
-      floats += st.abc().weightBases() + 2L * st.abc().activationBases();
+      opParams += op.parameterCount();
     }
     long thresholds = st.folded() ? st.features() : 0;
-    // packed: weight rows padded to whole words, a 4-byte threshold and a 1-byte direction per neuron
-    long packedBytes = (st.binaryWeights() == null ? 0 : 8L * st.binaryWeights().length) + 4 * floats + 5 * thresholds;
-    // the training graph stores every weight as float32, and a folded stage's BN as 4 floats per neuron
-    long float32Bytes = 4 * (weights + (st.folded() ? 4L * st.features() : 0)) + 4 * (floats - (st.linear() == PackedStage.Linear.REAL ? weights : 0));
-    Representation input = m.stageInput(s);
-    boolean integer = st.linear() == PackedStage.Linear.BINARY && PackedModel.integerDotValue(input, st.patch()) != null;
-    long binaryMacs = integer && input == Representation.BITS ? macs : 0;
-    long levelMacs = integer && input == Representation.LEVELS ? macs : 0;
-    long floatMacs = integer ? 0 : macs;
-    if (st.linear() == PackedStage.Linear.ABC) { // M × N binary products
-      binaryMacs = macs * st.abc().weightBases() * st.abc().activationBases();
-      floatMacs = 0;
-    }
-    return new long[] {binary, floats, thresholds, packedBytes, float32Bytes, binaryMacs, levelMacs, floatMacs};
+    return st.product().account(st, m.stageInput(s))
+        .plus(new Totals(0, opParams, thresholds, 4 * opParams + 5 * thresholds, 4 * opParams + 16 * thresholds, 0, 0, 0));
   }
 
   /** The printed table. */
@@ -81,10 +60,10 @@ public final class ModelSummary {
     sb.append(String.format(Locale.ROOT, head, "#", "stage", "input", "1-bit w", "float p", "thresh", "packed B",
         "float32 B", "1-bit MACs", "8x1 MACs", "float MACs"));
     for (int s = 0; s < m.stages().size(); s++) {
-      PackedStage st = m.stages().get(s);
-      long[] r = row(m, s);
-      sb.append(String.format(Locale.ROOT, "%-3d %-52s %-6s %12d %10d %8d %12d %12d %12d %12d %12d%n", s, describe(st),
-          m.stageInput(s).name().toLowerCase(Locale.ROOT), r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]));
+      Totals r = row(m, s);
+      sb.append(String.format(Locale.ROOT, "%-3d %-52s %-6s %12d %10d %8d %12d %12d %12d %12d %12d%n", s, m.stages().get(s).describe(),
+          m.stageInput(s).name().toLowerCase(Locale.ROOT), r.binaryWeights(), r.floatParams(), r.thresholds(), r.packedBytes(),
+          r.float32Bytes(), r.binaryMacs(), r.levelMacs(), r.floatMacs()));
     }
     Totals t = totals(m);
     sb.append(String.format(Locale.ROOT, head, "", "total", "", t.binaryWeights(), t.floatParams(), t.thresholds(),
@@ -92,22 +71,6 @@ public final class ModelSummary {
     sb.append(String.format(Locale.ROOT, "memory: %s packed vs %s as float32 — %.1fx smaller%n", bytes(t.packedBytes()),
         bytes(t.float32Bytes()), t.compression()));
     return sb.toString();
-  }
-
-  private static String describe(PackedStage st) {
-    String shapes = st.inShape() + "→" + st.outShape();
-    String window = st.conv() == null ? "" : " conv " + st.conv().kernel() + "×" + st.conv().kernel() + "/" + st.conv().stride();
-    String linear = switch (st.linear()) {
-      case BINARY -> "binary" + window + " " + shapes;
-      case REAL -> "float" + window + " " + shapes;
-      case ABC -> "abc " + st.abc().weightBases() + "×" + st.abc().activationBases() + window + " " + shapes;
-      case RESIDUAL -> "residual " + shapes + ": x + " + st.block().size() + " stage(s)";
-      case NONE -> "pointwise " + shapes;
-      case GRAPH -> "graph " + st.graph().layer(st.inShape()).describe();
-    } + (st.pool() == null ? "" : " · pool " + st.pool().size());
-    String tail = st.folded() ? " · threshold → bits" : (st.ops().length > 0 ? " · " + java.util.Arrays.toString(st.ops()) : "")
-        + (st.signOut() ? " · sign → bits" : "");
-    return linear + tail;
   }
 
   private static String bytes(long b) {

@@ -165,26 +165,29 @@ public final class PackedModel {
         i++;
         continue;
       }
-      PackedStage.Linear linear = PackedStage.Linear.NONE;
+      StageProduct product = new StageProduct.None();
       ConvGeometry conv = null;
-      float[] weights = null;
+      float[] binaryWeights = null;
       List<PointwiseOp> ops = new ArrayList<>();
-      PackedStage.Abc abc = null;
       if (form instanceof Lowering.Abc a) {
         conv = a.conv();
-        linear = PackedStage.Linear.ABC;
-        weights = a.weightBases();
-        abc = new PackedStage.Abc(a.alphas(), a.shifts(), a.betas());
+        int patch = conv != null ? conv.patchSize() : first.inShape().size();
+        product = new StageProduct.Abc(a.alphas(), a.shifts(), a.betas(),
+            BitPacking.packRows(a.weightBases(), a.weightBases().length / patch, patch));
         i++;
       } else if (form instanceof Lowering.Product p) {
         conv = p.conv();
-        linear = p.binary() ? PackedStage.Linear.BINARY : PackedStage.Linear.REAL;
-        weights = p.weights();
+        if (p.binary()) {
+          binaryWeights = p.weights();
+        } else {
+          product = new StageProduct.Real(p.weights());
+        }
         p.ops().forEach(op -> ops.add(PointwiseOp.of(op)));
         i++;
       }
+      boolean weighted = i > start;
       PackedStage.Pool pool = null;
-      if (linear != PackedStage.Linear.NONE && ops.stream().allMatch(PointwiseOp::nonDecreasing) && i < forms.size()
+      if (weighted && ops.stream().allMatch(PointwiseOp::nonDecreasing) && i < forms.size()
           && forms.get(i) instanceof Lowering.MaxPool mp) {
         // pools the product, before the operations: exact, since the scale α ≥ 0 or bias so far commute with a maximum
         pool = new PackedStage.Pool(mp.size(), mp.stride(), false);
@@ -210,10 +213,9 @@ public final class PackedModel {
       }
       Shape in = first.inShape();
       Shape out = layers.get(i - 1).outShape();
-      stages.add(abc != null
-          ? PackedStage.abc(in, out, conv, pool, abc, BitPacking.packRows(weights, weights.length / abcPatch(conv, in), abcPatch(conv, in)),
-              ops.toArray(PointwiseOp[]::new), signOut)
-          : stage(linear, in, out, conv, pool, weights, ops.toArray(PointwiseOp[]::new), signOut, rep));
+      PointwiseOp[] stageOps = ops.toArray(PointwiseOp[]::new);
+      stages.add(binaryWeights != null ? binaryStage(in, out, conv, pool, binaryWeights, stageOps, signOut, rep)
+          : PackedStage.of(product, in, out, conv, pool, stageOps, signOut));
       rep = signOut ? Representation.BITS : Representation.FLOAT;
     }
     return stages;
@@ -224,27 +226,21 @@ public final class PackedModel {
     if (layer.spec() == null) {
       throw new IllegalArgumentException("cannot compile layer " + layer.describe() + " into a packed model");
     }
-    PackedStage.Graph graph = new PackedStage.Graph(layer.spec(),
+    StageProduct.Graph graph = new StageProduct.Graph(layer.spec(),
         java.util.Arrays.copyOfRange(params, layer.paramOffset(), layer.paramOffset() + layer.paramCount()),
         java.util.Arrays.copyOfRange(state, layer.stateOffset(), layer.stateOffset() + layer.stateCount()));
     return PackedStage.graph(layer.inShape(), layer.outShape(), graph);
   }
 
-  private static int abcPatch(ConvGeometry conv, Shape in) {
-    return conv != null ? conv.patchSize() : in.size();
-  }
-
-  private static PackedStage stage(PackedStage.Linear linear, Shape in, Shape out, ConvGeometry conv, PackedStage.Pool pool,
-      float[] weights, PointwiseOp[] ops, boolean signOut, Representation input) {
-    if (linear != PackedStage.Linear.BINARY) {
-      return PackedStage.real(in, out, conv, pool, weights, ops, signOut);
-    }
+  /** Binary weights, folded into thresholds where integer dots end in a sign through monotone operations. */
+  private static PackedStage binaryStage(Shape in, Shape out, ConvGeometry conv, PackedStage.Pool pool, float[] weights, PointwiseOp[] ops,
+      boolean signOut, Representation input) {
     int features = out.channels();
     int patch = conv != null ? conv.patchSize() : in.size();
     long[] packed = BitPacking.packRows(weights, features, patch);
     Thresholds.DotValue value = integerDotValue(input, patch);
     if (!signOut || value == null || !java.util.Arrays.stream(ops).allMatch(PointwiseOp::monotone)) {
-      return PackedStage.binary(in, out, conv, pool, packed, ops, signOut);
+      return PackedStage.of(new StageProduct.Binary(packed), in, out, conv, pool, ops, signOut);
     }
     int[] threshold = new int[features];
     boolean[] flip = new boolean[features];
@@ -271,7 +267,8 @@ public final class PackedModel {
 
   /** A residual stage's block as a model of its own (float input, output of the input's width). */
   static PackedModel block(PackedStage residual) {
-    return new PackedModel("residual", residual.in(), residual.out(), Double.NaN, Double.NaN, residual.block(), "");
+    return new PackedModel("residual", residual.in(), residual.out(), Double.NaN, Double.NaN,
+        ((StageProduct.Block) residual.product()).stages(), "");
   }
 
   /** A scorer with its own buffers (one per thread). */

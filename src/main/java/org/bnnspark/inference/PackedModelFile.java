@@ -31,7 +31,7 @@ public final class PackedModelFile {
   public static final int VERSION = 3;
   static final int VERSION_WITHOUT_GRAPH_STAGES = 2;
   private static final int MAX_FILE_BYTES = Integer.MAX_VALUE - 64;
-  private static final int MAX_STAGES = 4096;
+  static final int MAX_STAGES = 4096;
   private static final int MAX_TEXT_BYTES = 1 << 20;
 
   private PackedModelFile() {}
@@ -42,7 +42,8 @@ public final class PackedModelFile {
   }
 
   public static byte[] toBytes(PackedModel m) {
-    return FramedFile.write(MAGIC, hasGraphStage(m.stages()) ? VERSION : VERSION_WITHOUT_GRAPH_STAGES, d -> {
+    int version = m.stages().stream().mapToInt(s -> s.product().minVersion()).max().orElseThrow();
+    return FramedFile.write(MAGIC, version, d -> {
       writeText(d, m.name());
       d.writeInt(m.inputSize());
       d.writeInt(m.classes());
@@ -57,10 +58,6 @@ public final class PackedModelFile {
       }
       writeText(d, m.sourceConfig());
     });
-  }
-
-  private static boolean hasGraphStage(List<PackedStage> stages) {
-    return stages.stream().anyMatch(s -> s.graph() != null || (s.block() != null && hasGraphStage(s.block())));
   }
 
   public static void write(OutputStream out, PackedModel m) throws IOException {
@@ -114,7 +111,7 @@ public final class PackedModelFile {
     return new PackedModel(name, inputSize, classes, low, high, stages, config);
   }
 
-  private static void writeFloats(DataOutputStream d, float[] values) throws IOException {
+  static void writeFloats(DataOutputStream d, float[] values) throws IOException {
     for (float v : values) {
       d.writeFloat(v);
     }
@@ -138,140 +135,66 @@ public final class PackedModelFile {
   }
 
   /**
-   * What a stage kind writes between the stage's common header (kind, shapes, window, pooling, sign)
-   * and its epilogue (thresholds or operations), and reads back: one entry per kind, found by the
-   * kind's code ({@link PackedStage.Linear}). The layout of each is in docs/model-format.md.
+   * What a stage's product reads its bytes with ({@link StageProduct#read}): what the stage's
+   * header said, and the buffer at the product's bytes.
    */
-  private interface Payload {
-    void write(DataOutputStream d, PackedStage s) throws IOException;
+  static final class In {
+    final ByteBuffer b;
+    final String where;
+    final int version;
+    /** How many residual blocks the stage is nested in. */
+    final int depth;
+    final int features;
+    final int patch;
 
-    void read(ByteBuffer b, Read r) throws IOException;
+    In(ByteBuffer b, String where, int version, int depth, int features, int patch) {
+      this.b = b;
+      this.where = where;
+      this.version = version;
+      this.depth = depth;
+      this.features = features;
+      this.patch = patch;
+    }
 
-    /** What a payload's reader knows (the header's) and what it reads. */
-    final class Read {
-      final String where;
-      final int version;
-      final int depth;
-      final int features;
-      final int patch;
-      long[] binary;
-      float[] real;
-      PackedStage.Abc abc;
-      List<PackedStage> block;
-      PackedStage.Graph graph;
+    /** {@code blocks × features} packed rows of {@code patch} bits. */
+    long[] packedRows(int blocks) throws IOException {
+      long[] rows = new long[checked(b, (long) blocks * features * BitPacking.words(patch), 8, where)];
+      b.asLongBuffer().get(rows);
+      b.position(b.position() + 8 * rows.length);
+      return rows;
+    }
 
-      Read(String where, int version, int depth, int features, int patch) {
-        this.where = where;
-        this.version = version;
-        this.depth = depth;
-        this.features = features;
-        this.patch = patch;
+    float[] floats(long count) throws IOException {
+      return PackedModelFile.floats(b, count, where);
+    }
+
+    /** A count of values (zero or more) read from the buffer. */
+    int count(String what) throws IOException {
+      return nonNegative(b.getInt(), where, what);
+    }
+
+    /** {@code count} stages of a block nested one deeper. */
+    List<PackedStage> stages(int count) throws IOException {
+      List<PackedStage> stages = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        stages.add(readStage(b, where + " block stage " + i, version, depth + 1));
       }
+      return stages;
+    }
 
-      long[] packedRows(ByteBuffer b, int blocks) throws IOException {
-        long[] rows = new long[checked(b, (long) blocks * features * BitPacking.words(patch), 8, where)];
-        b.asLongBuffer().get(rows);
-        b.position(b.position() + 8 * rows.length);
-        return rows;
-      }
+    org.bnnspark.nn.LayerSpec spec() throws IOException {
+      return readSpec(b, where);
     }
   }
 
-  private static final java.util.Map<PackedStage.Linear, Payload> PAYLOADS = new java.util.EnumMap<>(PackedStage.Linear.class);
-
-  static {
-    PAYLOADS.put(PackedStage.Linear.NONE, new Payload() { // operations only
-      public void write(DataOutputStream d, PackedStage s) {}
-
-      public void read(ByteBuffer b, Read r) {}
-    });
-    PAYLOADS.put(PackedStage.Linear.BINARY, new Payload() { // the packed ±1 rows
-      public void write(DataOutputStream d, PackedStage s) throws IOException {
-        writeLongs(d, s.binaryWeights());
-      }
-
-      public void read(ByteBuffer b, Read r) throws IOException {
-        r.binary = r.packedRows(b, 1);
-      }
-    });
-    PAYLOADS.put(PackedStage.Linear.REAL, new Payload() { // features × patch floats
-      public void write(DataOutputStream d, PackedStage s) throws IOException {
-        writeFloats(d, s.realWeights());
-      }
-
-      public void read(ByteBuffer b, Read r) throws IOException {
-        r.real = floats(b, (long) r.features * r.patch, r.where);
-      }
-    });
-    PAYLOADS.put(PackedStage.Linear.ABC, new Payload() { // M, N, α, v, β, then M blocks of packed rows
-      public void write(DataOutputStream d, PackedStage s) throws IOException {
-        d.writeInt(s.abc().weightBases());
-        d.writeInt(s.abc().activationBases());
-        writeFloats(d, s.abc().alphas());
-        writeFloats(d, s.abc().shifts());
-        writeFloats(d, s.abc().betas());
-        writeLongs(d, s.binaryWeights());
-      }
-
-      public void read(ByteBuffer b, Read r) throws IOException {
-        int bases = b.getInt();
-        int activationBases = b.getInt();
-        if (bases < 1 || bases > 64 || activationBases < 1 || activationBases > 64) {
-          throw new IOException(r.where + ": ABC-Net base counts " + bases + " × " + activationBases + " are out of range");
-        }
-        r.abc = new PackedStage.Abc(floats(b, bases, r.where), floats(b, activationBases, r.where), floats(b, activationBases, r.where));
-        r.binary = r.packedRows(b, bases);
-      }
-    });
-    PAYLOADS.put(PackedStage.Linear.RESIDUAL, new Payload() { // the block's stage count and stages
-      public void write(DataOutputStream d, PackedStage s) throws IOException {
-        d.writeInt(s.block().size());
-        for (PackedStage inner : s.block()) {
-          writeStage(d, inner);
-        }
-      }
-
-      public void read(ByteBuffer b, Read r) throws IOException {
-        int count = b.getInt();
-        if (count < 1 || count > MAX_STAGES || r.depth >= 16) {
-          throw new IOException(r.where + ": residual block of " + count + " stages at depth " + r.depth + " is out of range");
-        }
-        r.block = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-          r.block.add(readStage(b, r.where + " block stage " + i, r.version, r.depth + 1));
-        }
-      }
-    });
-    PAYLOADS.put(PackedStage.Linear.GRAPH, new Payload() { // the layer's configuration, its parameters and state
-      public void write(DataOutputStream d, PackedStage s) throws IOException {
-        s.graph().spec().write(d);
-        d.writeInt(s.graph().params().length);
-        writeFloats(d, s.graph().params());
-        d.writeInt(s.graph().state().length);
-        writeFloats(d, s.graph().state());
-      }
-
-      public void read(ByteBuffer b, Read r) throws IOException {
-        if (r.version < 3) {
-          throw new IOException(r.where + ": a graph stage in a version " + r.version + " file");
-        }
-        r.graph = new PackedStage.Graph(readSpec(b, r.where), floats(b, nonNegative(b.getInt(), r.where, "parameter count"), r.where),
-            floats(b, nonNegative(b.getInt(), r.where, "state count"), r.where));
-      }
-    });
-    if (PAYLOADS.size() != PackedStage.Linear.values().length) {
-      throw new IllegalStateException("every stage kind needs its payload");
-    }
-  }
-
-  private static void writeLongs(DataOutputStream d, long[] values) throws IOException {
+  static void writeLongs(DataOutputStream d, long[] values) throws IOException {
     for (long v : values) {
       d.writeLong(v);
     }
   }
 
-  private static void writeStage(DataOutputStream d, PackedStage s) throws IOException {
-    d.writeByte(s.linear().code);
+  static void writeStage(DataOutputStream d, PackedStage s) throws IOException {
+    d.writeByte(s.product().code());
     writeShape(d, s.inShape());
     writeShape(d, s.outShape());
     d.writeByte(s.conv() != null ? 1 : 0);
@@ -287,7 +210,7 @@ public final class PackedModelFile {
       d.writeByte(s.pool().afterOps() ? 1 : 0);
     }
     d.writeByte(s.signOut() ? 1 : 0);
-    PAYLOADS.get(s.linear()).write(d, s);
+    s.product().write(d);
     d.writeByte(s.folded() ? 1 : 0);
     if (s.folded()) {
       for (int j = 0; j < s.features(); j++) {
@@ -309,7 +232,7 @@ public final class PackedModelFile {
 
   /** One stage; {@code depth} counts the residual blocks it is nested in. */
   private static PackedStage readStage(ByteBuffer b, String where, int version, int depth) throws IOException {
-    PackedStage.Linear linear = PackedStage.Linear.byCode(b.get(), where);
+    int code = b.get();
     Shape inShape;
     Shape outShape;
     ConvGeometry conv = null;
@@ -330,15 +253,11 @@ public final class PackedModelFile {
     }
     boolean signOut = b.get() != 0;
     int features = outShape.channels();
-    Payload.Read p = new Payload.Read(where, version, depth, features, conv != null ? conv.patchSize() : inShape.size());
-    PAYLOADS.get(linear).read(b, p);
+    StageProduct product = StageProduct.read(code, new In(b, where, version, depth, features, conv != null ? conv.patchSize() : inShape.size()));
     int[] threshold = null;
     boolean[] flip = null;
     PointwiseOp[] ops;
     if (b.get() != 0) {
-      if (linear != PackedStage.Linear.BINARY || !signOut) {
-        throw new IOException(where + ": thresholds only follow binary weights and end in a sign");
-      }
       threshold = new int[checked(b, features, 5, where)];
       flip = new boolean[features];
       for (int j = 0; j < features; j++) {
@@ -356,17 +275,16 @@ public final class PackedModelFile {
         Lowering.OpKind kind = Lowering.OpKind.byCode(b.get(), where);
         float[][] arrays = new float[kind.arrayCount()][];
         for (int a = 0; a < arrays.length; a++) {
-          arrays[a] = floats(b, PointwiseOp.arrayLength(kind, a, PackedStage.productShape(linear, inShape, conv, features)), where);
+          arrays[a] = floats(b, PointwiseOp.arrayLength(kind, a, product.shape(inShape, outShape, conv)), where);
         }
         ops[o] = new PointwiseOp(kind, arrays);
       }
     }
-    PackedStage stage = new PackedStage(linear, inShape, outShape, conv, pool, p.binary, p.real, p.abc, threshold, flip, ops, signOut,
-        p.block, p.graph);
-    if (p.block != null) {
-      PackedModel.block(stage); // the block's stages must chain from its input to its output
+    try {
+      return new PackedStage(product, inShape, outShape, conv, pool, threshold, flip, ops, signOut);
+    } catch (IllegalArgumentException e) {
+      throw new IOException(where + ": " + e.getMessage(), e);
     }
-    return stage;
   }
 
   /** A layer's configuration ({@link org.bnnspark.nn.LayerSpec#write}) from the buffer's position, which it advances past it. */

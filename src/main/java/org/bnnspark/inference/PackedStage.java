@@ -7,9 +7,9 @@ import org.bnnspark.nn.ConvGeometry;
 import org.bnnspark.nn.Shape;
 
 /**
- * One stage of a packed model: an optional linear product (dense, or a convolution over a
- * channels-last image), optional max pooling, per-feature operations, and optionally a sign.
- * Which arithmetic runs depends on the stage's input representation:
+ * One stage of a packed model: a {@link StageProduct product} (dense, or a convolution over a
+ * channels-last image; or none), optional max pooling, per-feature operations, and optionally a sign.
+ * Which arithmetic runs depends on the product and on the stage's input representation:
  *
  * <ul>
  *   <li>binary weights on packed ±1 inputs → XNOR-popcount integer dots (a convolution through
@@ -23,56 +23,22 @@ import org.bnnspark.nn.Shape;
  * empty: such a stage goes bits → popcount → compare → bits with no float at all.
  *
  * <p>The per-feature arrays (thresholds, operations) have one entry per {@link #features() feature}:
- * per output of a dense stage, per filter (channel) of a convolution.
+ * per output of a dense stage, per filter (channel) of a convolution. What differs by kind of
+ * product — its values, bytes, account, description and operation — is the product's; the record
+ * holds what every stage shares.
  *
- * @param linear which product the stage starts with
+ * @param product what the stage computes first, with its values
  * @param inShape the input, per example
  * @param outShape the output, per example (after pooling)
- * @param conv the convolution's window (linear ≠ NONE on an image), or null for a dense product or none
+ * @param conv the product's convolution window (an image), or null for a dense product or none
  * @param pool max pooling, or null
- * @param binaryWeights {@code features} packed rows of {@code patch} ±1 weights (linear = BINARY; ABC: M such
- *     blocks, one per weight base), else null
- * @param realWeights {@code features × patch} row-major float weights (linear = REAL), else null
- * @param abc ABC-Net's scales and shifts (linear = ABC), else null
  * @param threshold per-feature integer thresholds of a folded stage, else null
  * @param flip per-feature comparison direction of a folded stage, else null
  * @param ops per-feature float operations (empty for a folded stage)
  * @param signOut whether the stage ends in a sign (its output is packed bits)
- * @param block a residual stage's inner stages (linear = RESIDUAL: output = input + block(input)), else null
- * @param graph a layer the packed model runs in the training graph's form (linear = GRAPH), else null
  */
-public record PackedStage(Linear linear, Shape inShape, Shape outShape, ConvGeometry conv, Pool pool, long[] binaryWeights,
-    float[] realWeights, Abc abc, int[] threshold, boolean[] flip, PointwiseOp[] ops, boolean signOut, List<PackedStage> block,
-    Graph graph) {
-
-  /** The product a stage starts with. */
-  public enum Linear {
-    NONE(0), BINARY(1), REAL(2),
-    /** ABC-Net: M weight bases times N activation bases, each product XNOR-popcount ({@link org.bnnspark.nn.AbcLayer}). */
-    ABC(3),
-    /** A real-valued shortcut around inner stages: {@code x + block(x)} ({@link org.bnnspark.nn.Residual}). */
-    RESIDUAL(4),
-    /**
-     * A layer with no packed kernel of its own — its inputs and outputs are real, e.g. average
-     * pooling — run through the training graph's own forward in inference mode ({@link Graph}).
-     */
-    GRAPH(5);
-
-    final int code;
-
-    Linear(int code) {
-      this.code = code;
-    }
-
-    static Linear byCode(int code, String source) {
-      for (Linear l : values()) {
-        if (l.code == code) {
-          return l;
-        }
-      }
-      throw new IllegalArgumentException(source + ": unknown stage kind " + code);
-    }
-  }
+public record PackedStage(StageProduct product, Shape inShape, Shape outShape, ConvGeometry conv, Pool pool, int[] threshold,
+    boolean[] flip, PointwiseOp[] ops, boolean signOut) {
 
   /**
    * Max pooling over {@code size × size} windows with {@code stride}. Before the operations it pools
@@ -95,137 +61,53 @@ public record PackedStage(Linear linear, Shape inShape, Shape outShape, ConvGeom
     }
   }
 
-  /**
-   * ABC-Net's parameters: weight-base scales α (M), activation shifts v and scales β (N); an input
-   * value r gives activation bit n when {@code r + v_n ≥ 0.5}.
-   */
-  public record Abc(float[] alphas, float[] shifts, float[] betas) {
-    public Abc {
-      if (alphas.length == 0 || shifts.length == 0 || shifts.length != betas.length) {
-        throw new IllegalArgumentException("ABC-Net takes M ≥ 1 α and N ≥ 1 (v, β) pairs");
-      }
+  public PackedStage(StageProduct product, Shape inShape, Shape outShape, ConvGeometry conv, Pool pool, int[] threshold, boolean[] flip,
+      PointwiseOp[] ops, boolean signOut) {
+    this.product = Objects.requireNonNull(product);
+    this.inShape = inShape;
+    this.outShape = outShape;
+    this.conv = conv;
+    this.pool = pool;
+    this.threshold = threshold;
+    this.flip = flip;
+    this.ops = ops;
+    this.signOut = signOut;
+    if ((threshold == null) != (flip == null) || (threshold != null && (!product.integerDots() || !signOut || ops.length > 0))) {
+      throw new IllegalArgumentException("thresholds only follow integer dots, replace the operations and end in a sign");
     }
-
-    public int weightBases() {
-      return alphas.length;
+    if (conv != null && !conv.input().equals(inShape)) {
+      throw new IllegalArgumentException("a convolution's window is over the stage's input " + inShape);
     }
-
-    public int activationBases() {
-      return shifts.length;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof Abc a && Arrays.equals(a.alphas, alphas) && Arrays.equals(a.shifts, shifts) && Arrays.equals(a.betas, betas);
-    }
-
-    @Override
-    public int hashCode() {
-      return Arrays.hashCode(alphas) * 31 + Arrays.hashCode(betas);
-    }
-  }
-
-  /**
-   * A layer kept in the training graph's form: its configuration (from which it is rebuilt on the
-   * stage's input shape) and its slices of the parameters and state. Exact by construction: the
-   * packed model runs the very code the graph runs. Any layer kind without a packed kernel lowers to
-   * this, so a new float layer needs nothing here.
-   */
-  public record Graph(org.bnnspark.nn.LayerSpec spec, float[] params, float[] state) {
-    /** The layer, standalone over {@link #params} and {@link #state}, for input {@code in} (one per thread: layers keep scratch). */
-    public org.bnnspark.nn.Layer layer(Shape in) {
-      org.bnnspark.nn.Layer l = spec.build(in).standalone();
-      if (l.paramCount() != params.length || l.stateCount() != state.length) {
-        throw new IllegalArgumentException(l.describe() + " takes " + l.paramCount() + " parameters and " + l.stateCount()
-            + " state values, the stage holds " + params.length + " and " + state.length);
-      }
-      return l;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof Graph g && g.spec.equals(spec) && Arrays.equals(g.params, params) && Arrays.equals(g.state, state);
-    }
-
-    @Override
-    public int hashCode() {
-      return spec.hashCode() * 31 + Arrays.hashCode(params);
-    }
-  }
-
-  public PackedStage {
-    Objects.requireNonNull(linear);
-    if ((linear == Linear.GRAPH) != (graph != null)) {
-      throw new IllegalArgumentException("a layer in the graph's form belongs to a graph stage");
-    }
-    if (graph != null) {
-      if (conv != null || pool != null || signOut || ops.length > 0 || binaryWeights != null || realWeights != null) {
-        throw new IllegalArgumentException("a graph stage runs its layer alone");
-      }
-      if (!graph.layer(inShape).outShape().equals(outShape)) {
-        throw new IllegalArgumentException("the graph stage's layer gives " + graph.layer(inShape).outShape() + ", not " + outShape);
-      }
-    }
-    if ((linear == Linear.ABC) != (abc != null)) {
-      throw new IllegalArgumentException("ABC-Net parameters belong to an ABC stage");
-    }
-    if ((linear == Linear.RESIDUAL) != (block != null)) {
-      throw new IllegalArgumentException("inner stages belong to a residual stage");
-    }
-    if (block != null) {
-      block = List.copyOf(block);
-      if (conv != null || pool != null || signOut || ops.length > 0 || !inShape.equals(outShape) || block.isEmpty()) {
-        throw new IllegalArgumentException("a residual stage adds its input to its non-empty block's output of the same shape");
-      }
-    }
-    if (linear != Linear.GRAPH) {
-      checkProduct(linear, inShape, outShape, conv, pool, ops);
-    }
+    product.check(this);
+    checkShapes();
   }
 
   /** {@code x + block(x)} over {@code shape}. */
   static PackedStage residual(Shape shape, List<PackedStage> block) {
-    return new PackedStage(Linear.RESIDUAL, shape, shape, null, null, null, null, null, null, null, new PointwiseOp[0], false, block, null);
+    return new PackedStage(new StageProduct.Block(block), shape, shape, null, null, null, null, new PointwiseOp[0], false);
   }
 
   /** A layer kept in the graph's form. */
-  static PackedStage graph(Shape in, Shape out, Graph graph) {
-    return new PackedStage(Linear.GRAPH, in, out, null, null, null, null, null, null, null, new PointwiseOp[0], false, null, graph);
+  static PackedStage graph(Shape in, Shape out, StageProduct.Graph graph) {
+    return new PackedStage(graph, in, out, null, null, null, null, new PointwiseOp[0], false);
   }
 
-  /** ±1 weights, then operations in float ({@code ops}) and optionally a sign. */
-  static PackedStage binary(Shape in, Shape out, ConvGeometry conv, Pool pool, long[] weights, PointwiseOp[] ops, boolean signOut) {
-    return new PackedStage(Linear.BINARY, in, out, conv, pool, weights, null, null, null, null, ops, signOut, null, null);
+  /** A product, then operations in float ({@code ops}) and optionally a sign. */
+  static PackedStage of(StageProduct product, Shape in, Shape out, ConvGeometry conv, Pool pool, PointwiseOp[] ops, boolean signOut) {
+    return new PackedStage(product, in, out, conv, pool, null, null, ops, signOut);
   }
 
   /** ±1 weights whose dots go through integer thresholds to bits. */
   static PackedStage folded(Shape in, Shape out, ConvGeometry conv, Pool pool, long[] weights, int[] threshold, boolean[] flip) {
-    return new PackedStage(Linear.BINARY, in, out, conv, pool, weights, null, null, threshold, flip, new PointwiseOp[0], true, null, null);
+    return new PackedStage(new StageProduct.Binary(weights), in, out, conv, pool, threshold, flip, new PointwiseOp[0], true);
   }
 
-  /** Real weights ({@code features × patch}), or none ({@code weights} null: operations only). */
-  static PackedStage real(Shape in, Shape out, ConvGeometry conv, Pool pool, float[] weights, PointwiseOp[] ops, boolean signOut) {
-    return new PackedStage(weights == null ? Linear.NONE : Linear.REAL, in, out, conv, pool, null, weights, null, null, null, ops, signOut,
-        null, null);
-  }
-
-  /** ABC-Net's packed weight bases and parameters. */
-  static PackedStage abc(Shape in, Shape out, ConvGeometry conv, Pool pool, Abc abc, long[] bases, PointwiseOp[] ops, boolean signOut) {
-    return new PackedStage(Linear.ABC, in, out, conv, pool, bases, null, abc, null, null, ops, signOut, null, null);
-  }
-
-  private static void checkProduct(Linear linear, Shape inShape, Shape outShape, ConvGeometry conv, Pool pool, PointwiseOp[] ops) {
-    if (conv != null && (linear == Linear.NONE || !conv.input().equals(inShape))) {
-      throw new IllegalArgumentException("a convolution needs weights and the stage's input shape");
-    }
-    Shape product = productShape(linear, inShape, conv, outShape.channels());
+  private void checkShapes() {
+    Shape product = productShape();
     Shape pooled = pool == null ? product : pool.apply(product);
     if (!pooled.equals(outShape)) {
       throw new IllegalArgumentException("stage output " + outShape + " does not match its product " + product
           + (pool == null ? "" : " pooled " + pool.size() + "×" + pool.size() + "/" + pool.stride()));
-    }
-    if ((linear == Linear.NONE || linear == Linear.RESIDUAL) && !inShape.equals(product)) {
-      throw new IllegalArgumentException("a stage without weights must keep its shape (" + inShape + " → " + outShape + ")");
     }
     for (PointwiseOp op : ops) {
       for (int a = 0; a < op.arrays().length; a++) {
@@ -236,22 +118,15 @@ public record PackedStage(Linear linear, Shape inShape, Shape outShape, ConvGeom
       if (op.positional() && (conv == null || (pool != null && !pool.afterOps()))) {
         throw new IllegalArgumentException(op + " scales a convolution's positions before any pooling");
       }
-      if (op.kind() == org.bnnspark.nn.Lowering.OpKind.ACTIVATION_SCALE && linear != Linear.BINARY) {
+      if (op.kind() == org.bnnspark.nn.Lowering.OpKind.ACTIVATION_SCALE && !this.product.integerDots()) {
         throw new IllegalArgumentException(op + " belongs to binary weights");
       }
     }
   }
 
-  /** The shape of the product before pooling: the convolution's output, a dense layer's features, or the input (a graph stage: its output). */
-  static Shape productShape(Linear linear, Shape in, ConvGeometry conv, int features) {
-    if (conv != null) {
-      return new Shape(conv.outHeight(), conv.outWidth(), features);
-    }
-    return linear == Linear.NONE || linear == Linear.RESIDUAL ? in : Shape.flat(features);
-  }
-
+  /** The shape of the product before pooling: the convolution's output, a dense layer's features, the input (no product), or a graph layer's output. */
   public Shape productShape() {
-    return linear == Linear.GRAPH ? outShape : productShape(linear, inShape, conv, outShape.channels());
+    return product.shape(inShape, outShape, conv);
   }
 
   /** Input values per example. */
@@ -286,24 +161,26 @@ public record PackedStage(Linear linear, Shape inShape, Shape outShape, ConvGeom
     return pool != null && pool.afterOps();
   }
 
+  /** The summary's words for this stage: the product, pooling, then thresholds or operations and the sign. */
+  public String describe() {
+    String tail = folded() ? " · threshold → bits" : (ops.length > 0 ? " · " + Arrays.toString(ops) : "") + (signOut ? " · sign → bits" : "");
+    return product.describe(this) + (pool == null ? "" : " · pool " + pool.size()) + tail;
+  }
+
   @Override
   public boolean equals(Object o) {
-    return o instanceof PackedStage s && s.linear == linear && s.inShape.equals(inShape) && s.outShape.equals(outShape)
-        && Objects.equals(s.conv, conv) && Objects.equals(s.pool, pool)
-        && Arrays.equals(s.binaryWeights, binaryWeights) && Arrays.equals(s.realWeights, realWeights) && Objects.equals(s.abc, abc)
-        && Arrays.equals(s.threshold, threshold) && Arrays.equals(s.flip, flip) && Arrays.equals(s.ops, ops)
-        && s.signOut == signOut && Objects.equals(s.block, block) && Objects.equals(s.graph, graph);
+    return o instanceof PackedStage s && s.product.equals(product) && s.inShape.equals(inShape) && s.outShape.equals(outShape)
+        && Objects.equals(s.conv, conv) && Objects.equals(s.pool, pool) && Arrays.equals(s.threshold, threshold)
+        && Arrays.equals(s.flip, flip) && Arrays.equals(s.ops, ops) && s.signOut == signOut;
   }
 
   @Override
   public int hashCode() {
-    return Arrays.hashCode(binaryWeights) * 31 + Arrays.hashCode(threshold) + inShape.hashCode() * 7 + outShape.hashCode();
+    return product.hashCode() * 31 + Arrays.hashCode(threshold) + inShape.hashCode() * 7 + outShape.hashCode();
   }
 
   @Override
   public String toString() {
-    return "PackedStage(" + linear + (graph != null ? " " + graph.spec().type() : "") + (conv != null ? " conv " + conv.kernel() + "×" + conv.kernel() + "/" + conv.stride() : "") + " "
-        + inShape + "→" + outShape + (pool != null ? ", pool " + pool.size() + (pool.afterOps() ? " after" : " before") : "")
-        + (folded() ? ", thresholds" : ", ops=" + Arrays.toString(ops)) + (signOut ? ", sign" : "") + ")";
+    return "PackedStage(" + describe() + (pool != null ? (pool.afterOps() ? " after" : " before") : "") + ")";
   }
 }

@@ -17,8 +17,8 @@ final class ScaledXnorConvOp extends XnorConvOp {
   private float[] realWindows = new float[0];
   private float[] scales = new float[0];
 
-  ScaledXnorConvOp(PackedStage st, Representation input, BinaryGemm kernel) {
-    super(st, input, kernel);
+  ScaledXnorConvOp(PackedStage st, Representation input, BinaryGemm kernel, long[] rows) {
+    super(st, input, kernel, rows);
   }
 
   @Override

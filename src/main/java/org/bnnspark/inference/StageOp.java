@@ -6,8 +6,8 @@ import org.bnnspark.inference.PackedModel.Representation;
 /**
  * One stage of a packed model at run time: it owns what it prepared from the stage (weights in the
  * layout its kernel reads, corrections, thresholds) and its buffers, and runs a batch. One
- * subclass per way of computing a stage; {@link #of} picks it once, from the stage and the
- * representation its input arrives in. Not thread-safe: a {@link PackedScorer} (one per thread)
+ * subclass per way of computing a stage; the stage's {@link StageProduct#op product} picks it once,
+ * from the stage and the representation its input arrives in (public only as that method's type). Not thread-safe: a {@link PackedScorer} (one per thread)
  * holds its own.
  *
  * <table>
@@ -24,7 +24,7 @@ import org.bnnspark.inference.PackedModel.Representation;
  *   <tr><td>anything else</td><td>any</td><td>{@link FloatOp}: the training graph's float arithmetic</td></tr>
  * </table>
  */
-abstract class StageOp {
+public abstract class StageOp {
   final PackedStage st;
   final Representation input;
   /** This stage's output: bits after a sign, else floats. */
@@ -37,28 +37,7 @@ abstract class StageOp {
   }
 
   static StageOp of(PackedStage st, Representation input, BinaryGemm kernel) {
-    switch (st.linear()) {
-      case RESIDUAL:
-        return new ResidualOp(st, input, kernel);
-      case GRAPH:
-        return new GraphOp(st, input);
-      case ABC:
-        return new AbcOp(st, input, kernel);
-      case BINARY:
-        if (PointwiseOp.activationScaled(st.ops())) {
-          return new ScaledXnorConvOp(st, input, kernel);
-        }
-        boolean wholeRow = st.conv() == null || (st.conv().positions() == 1 && st.patch() == st.in());
-        if (input == Representation.BITS) {
-          return wholeRow ? new XnorDenseOp(st, input, kernel) : new XnorConvOp(st, input, kernel);
-        }
-        if (input == Representation.LEVELS && PackedModel.integerDotValue(input, st.patch()) != null) {
-          return st.conv() == null ? new LevelDenseOp(st, input) : new LevelConvOp(st, input);
-        }
-        return new FloatOp(st, input);
-      default:
-        return new FloatOp(st, input);
-    }
+    return st.product().op(st, input, kernel);
   }
 
   /** Runs {@code n} examples of {@code in} (the previous stage's output, or the model's input floats) into {@link #out}. */

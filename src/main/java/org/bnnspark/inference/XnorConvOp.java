@@ -18,11 +18,11 @@ class XnorConvOp extends StageOp {
   long[] windows = new long[0];
   int[] dots = new int[0];
 
-  XnorConvOp(PackedStage st, Representation input, BinaryGemm kernel) {
+  XnorConvOp(PackedStage st, Representation input, BinaryGemm kernel, long[] rows) {
     super(st, input);
     this.g = st.conv();
     this.gather = new WindowGather(g);
-    this.filters = new BinaryFilters(kernel, st.binaryWeights(), 0, st.features(), g.patchSize(), g);
+    this.filters = new BinaryFilters(kernel, rows, 0, st.features(), g.patchSize(), g);
     this.epilogue = new Epilogue(st);
   }
 

@@ -17,8 +17,11 @@ final class XnorDenseOp extends StageOp {
   private int[] dots = new int[0];
   private final int[] scratch;
 
-  XnorDenseOp(PackedStage st, Representation input, BinaryGemm kernel) {
+  private final long[] rows;
+
+  XnorDenseOp(PackedStage st, Representation input, BinaryGemm kernel, long[] rows) {
     super(st, input);
+    this.rows = rows;
     this.kernel = kernel;
     this.epilogue = new Epilogue(st);
     this.fused = st.folded() && st.pool() == null ? new SignThresholds(st.threshold(), st.flip()) : null;
@@ -35,10 +38,10 @@ final class XnorDenseOp extends StageOp {
   void compute(Activations in, int n) {
     int words = BitPacking.words(st.in());
     if (fused != null) {
-      kernel.gemmThresholded(in.bits, 0, n, st.binaryWeights(), 0, st.features(), words, st.in(), fused, out.bits, 0, scratch);
+      kernel.gemmThresholded(in.bits, 0, n, rows, 0, st.features(), words, st.in(), fused, out.bits, 0, scratch);
       return;
     }
-    kernel.gemm(in.bits, 0, n, st.binaryWeights(), 0, st.features(), words, st.in(), dots, 0, st.features());
+    kernel.gemm(in.bits, 0, n, rows, 0, st.features(), words, st.in(), dots, 0, st.features());
     epilogue.dots(dots, n, 1f, null, out, 0);
   }
 }

@@ -2,6 +2,7 @@ package org.bnnspark.inference;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -155,7 +156,7 @@ class PackedModelTest {
           {"type": "global_avg_pool"}, {"type": "flatten"}, {"type": "dense", "units": 4}]}""";
     for (long seed = 90; seed < 93; seed++) {
       PackedModel m = assertPackedEqualsGraph(json, seed);
-      assertTrue(m.stages().stream().anyMatch(st -> st.linear() == PackedStage.Linear.GRAPH), m.stages().toString());
+      assertTrue(m.stages().stream().anyMatch(st -> st.product() instanceof StageProduct.Graph), m.stages().toString());
       byte[] bytes = PackedModelFile.toBytes(m);
       assertEquals(3, java.nio.ByteBuffer.wrap(bytes, 8, 4).getInt());
       PackedModel back = PackedModelFile.fromBytes(bytes, "m.xnor");
@@ -340,8 +341,8 @@ class PackedModelTest {
   void abcNetEqualsTrainingGraph() throws IOException {
     for (long seed = 41; seed <= 43; seed++) {
       PackedModel m = assertPackedEqualsGraph(ABC_NET, seed);
-      assertEquals(PackedStage.Linear.ABC, m.stages().get(1).linear());
-      assertEquals(3, m.stages().get(1).abc().weightBases());
+      StageProduct.Abc abc = assertInstanceOf(StageProduct.Abc.class, m.stages().get(1).product());
+      assertEquals(3, abc.weightBases());
       assertEquals(m, PackedModelFile.read(new ByteArrayInputStream(PackedModelFile.toBytes(m)), "abc.xnor"));
     }
   }
@@ -389,9 +390,9 @@ class PackedModelTest {
     for (long seed = 61; seed <= 63; seed++) {
       PackedModel m = assertPackedEqualsGraph(BI_REAL, seed);
       PackedStage block = m.stages().get(1);
-      assertEquals(PackedStage.Linear.RESIDUAL, block.linear());
+      assertInstanceOf(StageProduct.Block.class, block.product());
       // inside the block the binary convolution runs XNOR-popcount on the sign's bits
-      assertEquals(PackedModel.Representation.BITS, PackedModel.block(block).stageInput(1), block.block().toString());
+      assertEquals(PackedModel.Representation.BITS, PackedModel.block(block).stageInput(1), block.toString());
       PackedModel back = PackedModelFile.read(new ByteArrayInputStream(PackedModelFile.toBytes(m)), "bireal.xnor");
       assertEquals(m, back);
     }
