@@ -110,6 +110,78 @@ public record ConvGeometry(Shape input, int kernel, int stride, int padding) imp
     }
   }
 
+  /**
+   * The convolution's float product, image by image, without im2col's column matrix — bit for bit
+   * what a {@link FloatGemm} gives on {@link #im2col}'s rows. One per thread (it keeps a padded copy
+   * of the image).
+   *
+   * <p>Why it is the same: every product value is one FMA chain over the patch in its order
+   * {@code (ky, kx, c)}, from 0 ({@link FloatGemm}). With the image copied into a zero border of
+   * {@code padding} (the exact zeros im2col writes for padding taps), window tap {@code p} of output
+   * position {@code i} is the value at {@code corner(i) + tap(p)} of the copy, {@code corner(i)} the
+   * window's top-left pixel and {@code tap(p) = (ky·paddedWidth + kx)·channels + c}. So the column
+   * matrix is the view {@code A(i, p) = padded[corner(i) + tap(p)]} that the GEMM reads through
+   * offsets ({@link FloatGemm#gemm(int, int, int, float[], int[], int[], float[], int, int, boolean,
+   * float[], int, int)}): the same values, in the same order, in every chain.
+   */
+  public final class DirectProduct {
+    private final float[] padded;
+    private final int[] corners = new int[positions()];
+    private final int[] taps = new int[patchSize()];
+
+    public DirectProduct() {
+      int c = input.channels();
+      int width = input.width() + 2 * padding;
+      padded = padding == 0 ? null : new float[(input.height() + 2 * padding) * width * c];
+      for (int oy = 0, i = 0; oy < outHeight(); oy++) {
+        for (int ox = 0; ox < outWidth(); ox++, i++) {
+          corners[i] = (oy * stride * width + ox * stride) * c;
+        }
+      }
+      for (int ky = 0, p = 0; ky < kernel; ky++) {
+        for (int kx = 0; kx < kernel; kx++) {
+          for (int ch = 0; ch < c; ch++, p++) {
+            taps[p] = (ky * width + kx) * c + ch;
+          }
+        }
+      }
+    }
+
+    /**
+     * Image {@code image} of {@code x} times the filters {@code wT} ({@code patchSize × features},
+     * a filter per column) into {@code y} from {@code yOff} ({@code positions × features}).
+     */
+    public void product(FloatGemm gemm, float[] x, int image, float[] wT, int features, float[] y, int yOff) {
+      float[] src = x;
+      int[] rows = corners;
+      if (padded != null) {
+        int c = input.channels();
+        int width = input.width() + 2 * padding;
+        int row = input.width() * c;
+        for (int iy = 0; iy < input.height(); iy++) { // the border stays zero
+          System.arraycopy(x, (image * input.height() + iy) * row, padded, ((iy + padding) * width + padding) * c, row);
+        }
+        src = padded;
+      } else if (image > 0) {
+        rows = shifted(image * input.size());
+      }
+      gemm.gemm(positions(), features, patchSize(), src, rows, taps, wT, 0, features, false, y, yOff, features);
+    }
+
+    private int[] shiftedCorners = new int[0];
+
+    /** The corners of image {@code base}'s windows in an unpadded batch. */
+    private int[] shifted(int base) {
+      if (shiftedCorners.length == 0) {
+        shiftedCorners = new int[corners.length];
+      }
+      for (int i = 0; i < corners.length; i++) {
+        shiftedCorners[i] = corners[i] + base;
+      }
+      return shiftedCorners;
+    }
+  }
+
   /** The transpose of {@link #im2col}: {@code dx (n × input.size())} = the sum of each value's column entries; padding taps are dropped. */
   public void col2im(float[] cols, int n, float[] dx) {
     col2im(cols, 0, n, dx);

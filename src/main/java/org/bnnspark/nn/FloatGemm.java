@@ -26,11 +26,41 @@ public abstract class FloatGemm {
 
   /**
    * {@code C[i][j] = (accumulate ? C[i][j] : 0) + Σ_p A(i,p) · B[p][j]}, where
-   * {@code A(i,p) = a[aOff + i*aRow + p*aCol]}, {@code B[p][j] = b[bOff + p*ldb + j]},
-   * {@code C[i][j] = c[cOff + i*ldc + j]}.
+   * {@code A(i,p) = a[rows[i] + cols[p]]}, {@code B[p][j] = b[bOff + p*ldb + j]},
+   * {@code C[i][j] = c[cOff + i*ldc + j]}. Any view of {@code A} whose rows and columns are each
+   * an offset: a strided matrix ({@link #gemm(int, int, int, float[], int, int, int, float[], int, int,
+   * boolean, float[], int, int) below}), or a convolution's windows read straight from the image
+   * ({@link ConvGeometry#product}) — row i an output position's window corner, column p a tap's offset.
    */
-  public abstract void gemm(int m, int n, int k, float[] a, int aOff, int aRow, int aCol, float[] b, int bOff, int ldb,
+  public abstract void gemm(int m, int n, int k, float[] a, int[] rows, int[] cols, float[] b, int bOff, int ldb,
       boolean accumulate, float[] c, int cOff, int ldc);
+
+  /**
+   * The same with {@code A(i,p) = a[aOff + i*aRow + p*aCol]} (so {@code A} may be a transposed view).
+   */
+  public final void gemm(int m, int n, int k, float[] a, int aOff, int aRow, int aCol, float[] b, int bOff, int ldb,
+      boolean accumulate, float[] c, int cOff, int ldc) {
+    Offsets o = OFFSETS.get();
+    gemm(m, n, k, a, o.strided(0, m, aOff, aRow), o.strided(1, k, 0, aCol), b, bOff, ldb, accumulate, c, cOff, ldc);
+  }
+
+  /** A thread's two offset arrays for strided calls, grown as needed. */
+  private static final class Offsets {
+    private final int[][] arrays = {new int[64], new int[64]};
+
+    int[] strided(int which, int count, int first, int step) {
+      int[] o = arrays[which];
+      if (o.length < count) {
+        o = arrays[which] = new int[Math.max(count, 2 * o.length)];
+      }
+      for (int i = 0; i < count; i++) {
+        o[i] = first + i * step;
+      }
+      return o;
+    }
+  }
+
+  private static final ThreadLocal<Offsets> OFFSETS = ThreadLocal.withInitial(Offsets::new);
 
   /** The scalar reference: the same FMA chains, one element at a time. */
   public static final FloatGemm PORTABLE = new FloatGemm() {
@@ -40,23 +70,23 @@ public abstract class FloatGemm {
     }
 
     @Override
-    public void gemm(int m, int n, int k, float[] a, int aOff, int aRow, int aCol, float[] b, int bOff, int ldb,
+    public void gemm(int m, int n, int k, float[] a, int[] rows, int[] cols, float[] b, int bOff, int ldb,
         boolean accumulate, float[] c, int cOff, int ldc) {
       for (int i = 0; i < m; i++) {
-        chains(i, 0, n, k, a, aOff, aRow, aCol, b, bOff, ldb, accumulate, c, cOff, ldc);
+        chains(i, 0, n, k, a, rows, cols, b, bOff, ldb, accumulate, c, cOff, ldc);
       }
     }
   };
 
   /** Columns {@code [j0, j1)} of row {@code i}, scalar: used by the portable kernel and for tile edges. */
-  static void chains(int i, int j0, int j1, int k, float[] a, int aOff, int aRow, int aCol, float[] b, int bOff, int ldb,
+  static void chains(int i, int j0, int j1, int k, float[] a, int[] rows, int[] cols, float[] b, int bOff, int ldb,
       boolean accumulate, float[] c, int cOff, int ldc) {
     int ci = cOff + i * ldc;
-    int ai = aOff + i * aRow;
+    int ai = rows[i];
     for (int j = j0; j < j1; j++) {
       float s = accumulate ? c[ci + j] : 0f;
       for (int p = 0; p < k; p++) {
-        s = Math.fma(a[ai + p * aCol], b[bOff + p * ldb + j], s);
+        s = Math.fma(a[ai + cols[p]], b[bOff + p * ldb + j], s);
       }
       c[ci + j] = s;
     }

@@ -34,7 +34,7 @@ final class VectorFloatGemm4x2 extends FloatGemm {
   }
 
   @Override
-  public void gemm(int m, int n, int k, float[] a, int aOff, int aRow, int aCol, float[] b, int bOff, int ldb,
+  public void gemm(int m, int n, int k, float[] a, int[] rows, int[] cols, float[] b, int bOff, int ldb,
       boolean accumulate, float[] c, int cOff, int ldc) {
     int lanes = S.length();
     int wide = 2 * lanes;
@@ -49,10 +49,10 @@ final class VectorFloatGemm4x2 extends FloatGemm {
         System.arraycopy(b, bOff + p * ldb + j, panel, p * wide, wide);
       }
       for (int i = 0; i < mTiles; i += 4) {
-        int a0 = aOff + i * aRow;
-        int a1 = a0 + aRow;
-        int a2 = a1 + aRow;
-        int a3 = a2 + aRow;
+        int a0 = rows[i];
+        int a1 = rows[i + 1];
+        int a2 = rows[i + 2];
+        int a3 = rows[i + 3];
         int c0 = cOff + i * ldc;
         FloatVector s00, s01, s10, s11, s20, s21, s30, s31;
         if (accumulate) {
@@ -71,7 +71,7 @@ final class VectorFloatGemm4x2 extends FloatGemm {
           int bp = p * wide;
           FloatVector b0 = FloatVector.fromArray(S, panel, bp);
           FloatVector b1 = FloatVector.fromArray(S, panel, bp + lanes);
-          int ap = p * aCol;
+          int ap = cols[p];
           FloatVector x0 = FloatVector.broadcast(S, a[a0 + ap]);
           FloatVector x1 = FloatVector.broadcast(S, a[a1 + ap]);
           FloatVector x2 = FloatVector.broadcast(S, a[a2 + ap]);
@@ -95,13 +95,13 @@ final class VectorFloatGemm4x2 extends FloatGemm {
         s31.intoArray(c, c0 + 3 * ldc + j + lanes);
       }
       for (int i = mTiles; i < m; i++) {
-        int ai = aOff + i * aRow;
+        int ai = rows[i];
         int ci = cOff + i * ldc;
         FloatVector s0 = accumulate ? FloatVector.fromArray(S, c, ci + j) : FloatVector.zero(S);
         FloatVector s1 = accumulate ? FloatVector.fromArray(S, c, ci + j + lanes) : FloatVector.zero(S);
         for (int p = 0; p < k; p++) {
           int bp = p * wide;
-          FloatVector x = FloatVector.broadcast(S, a[ai + p * aCol]);
+          FloatVector x = FloatVector.broadcast(S, a[ai + cols[p]]);
           s0 = x.fma(FloatVector.fromArray(S, panel, bp), s0);
           s1 = x.fma(FloatVector.fromArray(S, panel, bp + lanes), s1);
         }
@@ -110,7 +110,7 @@ final class VectorFloatGemm4x2 extends FloatGemm {
       }
     }
     for (int j = jVec; j < n; j += lanes) {
-      edgePanel(m, Math.min(lanes, n - j), j, k, a, aOff, aRow, aCol, b, bOff, ldb, accumulate, c, cOff, ldc, panel);
+      edgePanel(m, Math.min(lanes, n - j), j, k, a, rows, cols, b, bOff, ldb, accumulate, c, cOff, ldc, panel);
     }
   }
 
@@ -120,7 +120,7 @@ final class VectorFloatGemm4x2 extends FloatGemm {
    * panel's lanes past {@code w} are zero and never stored; each stored element is still the FMA chain
    * over p in order.
    */
-  private static void edgePanel(int m, int w, int j, int k, float[] a, int aOff, int aRow, int aCol, float[] b, int bOff,
+  private static void edgePanel(int m, int w, int j, int k, float[] a, int[] rows, int[] cols, float[] b, int bOff,
       int ldb, boolean accumulate, float[] c, int cOff, int ldc, float[] panel) {
     int lanes = S.length();
     jdk.incubator.vector.VectorMask<Float> mask = S.indexInRange(0, w);
@@ -130,7 +130,10 @@ final class VectorFloatGemm4x2 extends FloatGemm {
     }
     int mTiles = m - m % 4;
     for (int i = 0; i < mTiles; i += 4) {
-      int a0 = aOff + i * aRow;
+      int a0 = rows[i];
+      int a1 = rows[i + 1];
+      int a2 = rows[i + 2];
+      int a3 = rows[i + 3];
       int c0 = cOff + i * ldc + j;
       FloatVector s0 = accumulate ? FloatVector.fromArray(S, c, c0, mask) : FloatVector.zero(S);
       FloatVector s1 = accumulate ? FloatVector.fromArray(S, c, c0 + ldc, mask) : FloatVector.zero(S);
@@ -138,11 +141,11 @@ final class VectorFloatGemm4x2 extends FloatGemm {
       FloatVector s3 = accumulate ? FloatVector.fromArray(S, c, c0 + 3 * ldc, mask) : FloatVector.zero(S);
       for (int p = 0; p < k; p++) {
         FloatVector bv = FloatVector.fromArray(S, panel, p * lanes);
-        int ap = a0 + p * aCol;
-        s0 = FloatVector.broadcast(S, a[ap]).fma(bv, s0);
-        s1 = FloatVector.broadcast(S, a[ap + aRow]).fma(bv, s1);
-        s2 = FloatVector.broadcast(S, a[ap + 2 * aRow]).fma(bv, s2);
-        s3 = FloatVector.broadcast(S, a[ap + 3 * aRow]).fma(bv, s3);
+        int ap = cols[p];
+        s0 = FloatVector.broadcast(S, a[a0 + ap]).fma(bv, s0);
+        s1 = FloatVector.broadcast(S, a[a1 + ap]).fma(bv, s1);
+        s2 = FloatVector.broadcast(S, a[a2 + ap]).fma(bv, s2);
+        s3 = FloatVector.broadcast(S, a[a3 + ap]).fma(bv, s3);
       }
       s0.intoArray(c, c0, mask);
       s1.intoArray(c, c0 + ldc, mask);
@@ -150,11 +153,11 @@ final class VectorFloatGemm4x2 extends FloatGemm {
       s3.intoArray(c, c0 + 3 * ldc, mask);
     }
     for (int i = mTiles; i < m; i++) {
-      int ai = aOff + i * aRow;
+      int ai = rows[i];
       int ci = cOff + i * ldc + j;
       FloatVector s0 = accumulate ? FloatVector.fromArray(S, c, ci, mask) : FloatVector.zero(S);
       for (int p = 0; p < k; p++) {
-        s0 = FloatVector.broadcast(S, a[ai + p * aCol]).fma(FloatVector.fromArray(S, panel, p * lanes), s0);
+        s0 = FloatVector.broadcast(S, a[ai + cols[p]]).fma(FloatVector.fromArray(S, panel, p * lanes), s0);
       }
       s0.intoArray(c, ci, mask);
     }

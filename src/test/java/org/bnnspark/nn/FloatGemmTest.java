@@ -51,4 +51,44 @@ class FloatGemmTest {
       }
     }
   }
+
+  /**
+   * A convolution's product read from the image in place ({@link ConvGeometry.DirectProduct}) is bit for bit
+   * im2col + GEMM, on both kernels: kernels, strides, paddings (incl. windows wider than the
+   * padding's reach), channel and filter counts at the vector boundaries, and the −0 and
+   * denormal inputs an FMA chain must pass through the same way.
+   */
+  @Test
+  void convolutionByWindowRowsEqualsIm2colGemm() {
+    SplittableRandom rng = new SplittableRandom(7);
+    int[] filters = {1, 5, 15, 16, 17, 32, 33};
+    for (int trial = 0; trial < 60; trial++) {
+      int kernel = 1 + rng.nextInt(5);
+      int padding = rng.nextInt(kernel);
+      int stride = 1 + rng.nextInt(3);
+      int c = 1 + rng.nextInt(4);
+      Shape in = new Shape(kernel + rng.nextInt(9), kernel + rng.nextInt(9), c);
+      ConvGeometry g = new ConvGeometry(in, kernel, stride, padding);
+      int f = trial < filters.length ? filters[trial] : 1 + rng.nextInt(40);
+      int images = 3;
+      float[] x = random(rng, images * in.size());
+      for (int i = 0; i < x.length; i += 7) {
+        x[i] = i % 2 == 0 ? -0f : Float.MIN_VALUE * (1 + i % 5);
+      }
+      float[] wT = random(rng, g.patchSize() * f);
+      float[] cols = new float[images * g.positions() * g.patchSize()];
+      g.im2col(x, images, cols);
+      for (FloatGemm gemm : new FloatGemm[] {FloatGemm.PORTABLE, FloatGemm.best()}) {
+        float[] expected = new float[images * g.positions() * f];
+        gemm.gemm(images * g.positions(), f, g.patchSize(), cols, 0, g.patchSize(), 1, wT, 0, f, false, expected, 0, f);
+        float[] actual = new float[expected.length];
+        java.util.Arrays.fill(actual, Float.NaN); // every value must be written
+        ConvGeometry.DirectProduct direct = g.new DirectProduct();
+        for (int r = 0; r < images; r++) {
+          direct.product(gemm, x, r, wT, f, actual, r * g.positions() * f);
+        }
+        assertArrayEquals(expected, actual, gemm.name() + " " + g + " filters " + f);
+      }
+    }
+  }
 }
