@@ -2,6 +2,7 @@ package org.bnnspark.inference;
 
 import java.util.Arrays;
 import org.bnnspark.bits.BitPacking;
+import org.bnnspark.bits.FloatOrder;
 import org.bnnspark.bits.WindowMax;
 import org.bnnspark.bits.SignThresholds;
 import org.bnnspark.nn.MaxPool2d;
@@ -26,6 +27,12 @@ final class Epilogue {
   private final Shape product;
   private final Shape shape; // what the operations see: the pooled product when pooling comes first
   private final SignThresholds thresholds;
+  /**
+   * A float product's operations and sign folded into thresholds on the floats' ordered keys
+   * ({@link Thresholds#foldFloats}), when the stage ends in a sign after monotone operations; else null.
+   */
+  private final SignThresholds floatThresholds;
+  private int[] keys = new int[0];
   /** A product pooling window's taps, as offsets from its first value (channels-last). */
   private final int[] windowTaps;
   private int capacity;
@@ -35,12 +42,33 @@ final class Epilogue {
   private long[] bitsBeforePool = new long[0];
 
   Epilogue(PackedStage st) {
+    this(st, Float.POSITIVE_INFINITY);
+  }
+
+  /**
+   * {@code bound}: how large in magnitude the product's values can be (+∞ when the input is not
+   * bounded): a float product's operations and sign fold into thresholds over that range.
+   */
+  Epilogue(PackedStage st, float bound) {
     this.st = st;
     this.windowTaps = st.poolsProduct() ? windowTaps(st.productShape(), st.pool()) : null;
     this.f = st.features();
     this.product = st.productShape();
     this.shape = st.poolsProduct() ? st.outShape() : product;
     this.thresholds = st.folded() ? new SignThresholds(st.threshold(), st.flip()) : null;
+    this.floatThresholds = !st.folded() && st.signOut() && st.ops().length > 0
+        && java.util.Arrays.stream(st.ops()).allMatch(PointwiseOp::monotone) ? floatThresholds(st.ops(), f, bound) : null;
+  }
+
+  /** Whether a float product's operations and sign run as thresholds on its values' keys. */
+  boolean foldsFloats() {
+    return floatThresholds != null;
+  }
+
+  private static SignThresholds floatThresholds(PointwiseOp[] ops, int f, float bound) {
+    int[] threshold = new int[f];
+    boolean[] flip = new boolean[f];
+    return Thresholds.foldFloats(ops, f, bound, threshold, flip) ? new SignThresholds(threshold, flip) : null;
   }
 
   /** Buffers of the stage's output for {@code n} examples, in {@code out}. */
@@ -60,6 +88,7 @@ final class Epilogue {
     values = thresholds == null ? new float[rows * Math.max(product.size(), shape.size())] : values; // folded: no floats
     pooledValues = st.pool() != null ? new float[rows * st.outShape().size()] : pooledValues;
     bitsBeforePool = st.poolsOutput() ? new long[rows * BitPacking.words(product.size())] : bitsBeforePool;
+    keys = floatThresholds != null ? new int[rows * shape.size()] : keys;
     capacity = rows;
   }
 
@@ -75,23 +104,33 @@ final class Epilogue {
       d = pooledDots;
     }
     if (thresholds != null) {
-      long[] target = st.poolsOutput() ? bitsBeforePool : out.bits;
-      int firstRow = st.poolsOutput() ? 0 : first;
-      int positions = shape.positions();
-      int rowWords = BitPacking.words(shape.size());
-      for (int r = 0; r < rows; r++) {
-        thresholds.packPositions(d, r * positions * f, positions, target, (firstRow + r) * rowWords);
-      }
-      if (st.poolsOutput()) {
-        orPool(product, st.outShape(), st.pool(), bitsBeforePool, rows, out.bits, first);
-      }
+      packThresholded(thresholds, d, rows, out, first);
       return;
     }
     for (int i = 0, end = rows * shape.size(); i < end; i++) {
       values[i] = d[i] * scale;
     }
+    if (floatThresholds != null) { // e.g. a first convolution on levels in a file written before levels folded
+      FloatOrder.keys(values, rows * shape.size(), keys);
+      packThresholded(floatThresholds, keys, rows, out, first);
+      return;
+    }
     PointwiseOp.applyAllRuns(st.ops(), values, rows * shape.positions(), shape.positions(), f, k);
     finish(values, rows, out, first);
+  }
+
+  /** Signs by thresholds of {@code rows} examples' values {@code d} (dots, or floats' keys), then pooling the bits where the stage does. */
+  private void packThresholded(SignThresholds t, int[] d, int rows, Activations out, int first) {
+    long[] target = st.poolsOutput() ? bitsBeforePool : out.bits;
+    int firstRow = st.poolsOutput() ? 0 : first;
+    int positions = shape.positions();
+    int rowWords = BitPacking.words(shape.size());
+    for (int r = 0; r < rows; r++) {
+      t.packPositions(d, r * positions * f, positions, target, (firstRow + r) * rowWords);
+    }
+    if (st.poolsOutput()) {
+      orPool(product, st.outShape(), st.pool(), bitsBeforePool, rows, out.bits, first);
+    }
   }
 
   /** The float product of {@code rows} examples ({@code rows × product}, overwritten). */
@@ -100,6 +139,11 @@ final class Epilogue {
     if (st.poolsProduct()) {
       MaxPool2d.pool(product, shape, st.pool().size(), st.pool().stride(), y, pooledValues, null, rows);
       y = pooledValues;
+    }
+    if (floatThresholds != null) {
+      FloatOrder.keys(y, rows * shape.size(), keys);
+      packThresholded(floatThresholds, keys, rows, out, first);
+      return;
     }
     PointwiseOp.applyAllRuns(st.ops(), y, rows * shape.positions(), shape.positions(), f, null);
     finish(y, rows, out, first);

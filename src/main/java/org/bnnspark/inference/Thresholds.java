@@ -1,5 +1,7 @@
 package org.bnnspark.inference;
 
+import org.bnnspark.bits.FloatOrder;
+
 /**
  * Folds "integer dot → per-feature float operations → sign" into one integer comparison per
  * neuron.
@@ -24,7 +26,7 @@ public final class Thresholds {
 
   /** The smallest d in (lo, hi] where {@code p} holds, for p false at lo, true at hi, monotone between. */
   private static int firstTrue(int lo, int hi, java.util.function.IntPredicate p) {
-    while (hi - lo > 1) {
+    while ((long) hi - lo > 1) { // long: a float key range spans more than 2³¹
       int mid = (int) (((long) lo + hi) >> 1);
       if (p.test(mid)) {
         hi = mid;
@@ -40,19 +42,47 @@ public final class Thresholds {
    * {@code [−maxDot, maxDot]}.
    */
   static void fold(PointwiseOp[] ops, int out, int maxDot, DotValue value, int[] threshold, boolean[] flip) {
+    fold(ops, out, -maxDot, maxDot, value, Integer.MIN_VALUE, threshold, flip);
+  }
+
+  /**
+   * The same for values that are floats, on their order-preserving integer keys ({@link FloatOrder}):
+   * the comparison of a value's key against its feature's threshold is the graph's sign of the
+   * operations' result, for every float in {@code [−bound, bound]} ({@code bound} may be +∞) and for
+   * NaN (keyed below every threshold: −1, as the sign of a NaN is). Returns false, folding nothing,
+   * when a feature's operations give NaN at an end of the range (e.g. a zero BatchNorm scale times an
+   * overflowed value): only a NaN from an infinity breaks the monotone chain — every operation
+   * propagates NaN, and between the ends each intermediate value lies between its values at the
+   * ends — so no NaN at the ends means the sign is monotone over the whole range, and the bisection
+   * exact. Beyond a finite bound the comparison extends the cut (exact unless an operation overflows
+   * there). A constant +1 feature gets the threshold {@code LOWEST} (not {@code MIN_VALUE}), so that
+   * a NaN stays −1.
+   */
+  static boolean foldFloats(PointwiseOp[] ops, int out, float bound, int[] threshold, boolean[] flip) {
+    for (int j = 0; j < out; j++) {
+      if (Float.isNaN(PointwiseOp.applyAll(ops, j, -bound)) || Float.isNaN(PointwiseOp.applyAll(ops, j, bound))) {
+        return false;
+      }
+    }
+    fold(ops, out, FloatOrder.key(-bound), FloatOrder.key(bound), FloatOrder::value, FloatOrder.LOWEST, threshold, flip);
+    return true;
+  }
+
+  /** Over the domain {@code [lo, hi]} of integer inputs; {@code always} is a constant +1 feature's threshold. */
+  private static void fold(PointwiseOp[] ops, int out, int lo, int hi, DotValue value, int always, int[] threshold, boolean[] flip) {
     for (int j = 0; j < out; j++) {
       final int neuron = j;
       java.util.function.IntPredicate plus = d -> PointwiseOp.applyAll(ops, neuron, value.of(d)) >= 0f;
-      boolean low = plus.test(-maxDot);
-      boolean high = plus.test(maxDot);
-      if (low == high) { // constant output: every dot compares the same way
-        threshold[j] = low ? Integer.MIN_VALUE : Integer.MAX_VALUE;
+      boolean low = plus.test(lo);
+      boolean high = plus.test(hi);
+      if (low == high) { // constant output: every input compares the same way
+        threshold[j] = low ? always : Integer.MAX_VALUE;
         flip[j] = false;
       } else if (high) { // increasing: the smallest d with a +1 output
-        threshold[j] = firstTrue(-maxDot, maxDot, plus);
+        threshold[j] = firstTrue(lo, hi, plus);
         flip[j] = false;
       } else { // decreasing (negative BN scale): the largest d with a +1 output
-        threshold[j] = firstTrue(-maxDot, maxDot, plus.negate()) - 1;
+        threshold[j] = firstTrue(lo, hi, plus.negate()) - 1;
         flip[j] = true;
       }
     }

@@ -267,13 +267,15 @@ class PackedModelTest {
           {"type": "sign"},
           {"type": "binary_conv2d", "filters": 6, "kernel": 2, "padding": 1, "scale": "mean_abs"}, {"type": "batch_norm"}, {"type": "sign"},
           {"type": "flatten"}, {"type": "binary_dense", "units": 4}, {"type": "batch_norm"}]}""", 31);
-    // XNOR-Net's block order, real first and last layers, a shift (RSign) on an image
-    assertPackedEqualsGraph("""
+    // XNOR-Net's block order, real first and last layers, a shift (RSign) on an image; the first
+    // convolution's BatchNorm, shift and sign run as thresholds on its float values (levels: bounded)
+    PackedModel blockOrder = assertPackedEqualsGraph("""
         {"input_shape": [10, 10, 1], "input_range": [0, 255], "classes": 3, "layers": [
           {"type": "conv2d", "filters": 8, "kernel": 3, "padding": 1}, {"type": "max_pool2d", "pool": 2},
           {"type": "batch_norm"}, {"type": "shift"}, {"type": "sign"},
           {"type": "binary_conv2d", "filters": 16, "kernel": 3, "padding": 1, "scale": "learned"}, {"type": "max_pool2d", "pool": 2},
           {"type": "batch_norm"}, {"type": "flatten"}, {"type": "dense", "units": 3}]}""", 32);
+    assertTrue(blockOrder.newScorer().stageProfile().contains("stage 0 FloatOp+thresholds"), blockOrder.newScorer().stageProfile());
     // XNOR-Net's α ≥ 0 commutes with the pool: pooling moves before it and the block folds into thresholds
     PackedModel xnor = assertPackedEqualsGraph("""
         {"input_shape": [8, 8, 3], "classes": 3, "layers": [
