@@ -50,6 +50,11 @@ public final class FloatOrder {
 
   private static final VectorSpecies<Float> FLOATS = KernelChoice.pick(() -> FloatVector.SPECIES_PREFERRED, null);
 
+  /** The implementation {@link #keys} runs, for benchmarks' kernel lines. */
+  public static String kernelName() {
+    return FLOATS == null ? "ScalarFloatOrder" : "VectorFloatOrder(" + FLOATS.vectorBitSize() + "-bit)";
+  }
+
   /** The same map lane-wise on the patterns; a NaN (a magnitude pattern above +∞'s) blended to {@code MIN_VALUE}. */
   private static int vectorKeys(float[] v, int end, int[] keys) {
     int lanes = FLOATS.length();

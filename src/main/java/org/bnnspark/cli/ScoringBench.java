@@ -56,8 +56,9 @@ public final class ScoringBench {
       PackedModel pm = packed.packedModel();
       System.out.printf(Locale.ROOT, "bnn-spark scoring bench: model %s, %s, java %s, cpu %s (%s)%n", modelPath, jsc.master(),
           Runtime.version().feature(), org.bnnspark.bits.Cpu.model(), org.bnnspark.bits.Cpu.vectorFlags());
-      System.out.printf(Locale.ROOT, "kernels: binary %s, levels %s, window max %s, sign packing %s%n", BinaryGemm.best().name(),
-          org.bnnspark.bits.LevelDots.best().name(), org.bnnspark.bits.WindowMax.best().name(), BitPacking.packerName());
+      System.out.printf(Locale.ROOT, "kernels: binary %s, levels %s, window max %s, sign packing %s, float %s, float keys %s%n",
+          BinaryGemm.best().name(), org.bnnspark.bits.LevelDots.best().name(), org.bnnspark.bits.WindowMax.best().name(),
+          BitPacking.packerName(), org.bnnspark.nn.FloatGemm.best().name(), org.bnnspark.bits.FloatOrder.kernelName());
       profile(pm, data, packed.inputSpec(), jsc.hadoopConfiguration());
 
       layerBench(pm);

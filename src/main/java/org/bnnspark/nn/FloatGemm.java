@@ -78,8 +78,8 @@ public abstract class FloatGemm {
     }
   };
 
-  /** Columns {@code [j0, j1)} of row {@code i}, scalar: used by the portable kernel and for tile edges. */
-  static void chains(int i, int j0, int j1, int k, float[] a, int[] rows, int[] cols, float[] b, int bOff, int ldb,
+  /** Columns {@code [j0, j1)} of row {@code i}, scalar: the portable kernel's chains. */
+  private static void chains(int i, int j0, int j1, int k, float[] a, int[] rows, int[] cols, float[] b, int bOff, int ldb,
       boolean accumulate, float[] c, int cOff, int ldc) {
     int ci = cOff + i * ldc;
     int ai = rows[i];
