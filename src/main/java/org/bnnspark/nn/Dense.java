@@ -162,7 +162,7 @@ public class Dense extends Layer {
    * convolution's product), then its scale ({@link #scaleOps}), the convolution's {@code positional}
    * operations, and its bias.
    */
-  public Lowering.Product lowerProduct(float[] params, ConvGeometry conv, List<Lowering.Op> positional) {
+  Lowering.Product lowerProduct(float[] params, ConvGeometry conv, List<Lowering.Op> positional) {
     List<Lowering.Op> ops = new java.util.ArrayList<>(scaleOps(params));
     ops.addAll(positional);
     float[] b = biasValues(params);
