@@ -81,6 +81,34 @@ public final class BitPacking {
     return ok;
   }
 
+  /**
+   * The binarized copy of {@code n} latent weights from {@code w[off]}: {@code signs[i] =
+   * copySign(1, w + 0)} (+1 for ±0: adding +0 turns −0 into +0), and returns {@code max |w|} (NaN
+   * when a weight is NaN). By vector where {@link #pack} is, bit for bit the scalar loop.
+   */
+  public static float binarize(float[] w, int off, int n, float[] signs) {
+    int i = VECTOR ? n - n % 64 : 0;
+    float maxAbs = i > 0 ? VectorSignPack.binarize(w, off, i, signs) : 0f;
+    for (; i < n; i++) {
+      float v = w[off + i];
+      signs[i] = Math.copySign(1f, v + 0f); // branch-free: latent signs are random, a branch mispredicts half the time
+      maxAbs = Math.max(maxAbs, Math.abs(v));
+    }
+    return maxAbs;
+  }
+
+  /** Clips {@code w[from … from+n)} to [−1, 1] (latent weights after an update); NaN stays NaN. Bit for bit the scalar loop. */
+  public static void clip(float[] w, int from, int n) {
+    int i = VECTOR ? n - n % 64 : 0;
+    if (i > 0) {
+      VectorSignPack.clip(w, from, i);
+    }
+    for (; i < n; i++) {
+      float v = w[from + i];
+      w[from + i] = v > 1f ? 1f : (v < -1f ? -1f : v);
+    }
+  }
+
   /** The name of the packing kernel in use (for benchmark lines). */
   public static String packerName() {
     return VECTOR ? "VectorSignPack" : "ScalarSignPack";

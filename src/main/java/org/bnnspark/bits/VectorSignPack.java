@@ -55,4 +55,28 @@ final class VectorSignPack {
     }
     return bits;
   }
+
+  /**
+   * {@code signs[i] = copySign(1, w[off+i] + 0)} for {@code i < end} (a multiple of the lanes),
+   * lane-wise on the patterns (the sign bit of {@code w + 0} over the pattern of 1.0), and the largest
+   * {@code |w|} — a maximum, so the same value in any order. Portable twin: {@link BitPacking#binarize}'s loop.
+   */
+  static float binarize(float[] w, int off, int end, float[] signs) {
+    FloatVector max = FloatVector.zero(S);
+    for (int i = 0; i < end; i += S.length()) {
+      FloatVector v = FloatVector.fromArray(S, w, off + i);
+      v.add(0f).reinterpretAsInts().lanewise(VectorOperators.AND, 0x80000000).lanewise(VectorOperators.OR, 0x3f800000)
+          .reinterpretAsFloats().intoArray(signs, i);
+      max = max.max(v.abs());
+    }
+    return max.reduceLanes(VectorOperators.MAX);
+  }
+
+  /** {@code w[i] = clamp(w[i], −1, 1)} for {@code i} in {@code [from, from + end)}, {@code end} a multiple of the lanes (NaN stays NaN, as in the scalar twin). */
+  static void clip(float[] w, int from, int end) {
+    for (int i = from; i < from + end; i += S.length()) {
+      FloatVector v = FloatVector.fromArray(S, w, i);
+      v.blend(1f, v.compare(VectorOperators.GT, 1f)).blend(-1f, v.compare(VectorOperators.LT, -1f)).intoArray(w, i);
+    }
+  }
 }

@@ -172,13 +172,8 @@ public final class BinaryDense extends Dense {
         maxAbs = Math.max(maxAbs, Math.abs(w));
       }
     } else {
-      // sign(w) as copySign(1, w + 0): branch-free (latent signs are random, so a branch mispredicts
-      // half the time) and vectorizable; adding +0 turns −0 into +0, so sign(−0) = +1 as everywhere else
-      for (int i = 0; i < binarized.length; i++) {
-        float w = p[off + i];
-        binarized[i] = Math.copySign(1f, w + 0f);
-        maxAbs = Math.max(maxAbs, Math.abs(w));
-      }
+      // sign(w) with sign(±0) = +1, and max |w| in the same pass
+      maxAbs = org.bnnspark.bits.BitPacking.binarize(p, off, binarized.length, binarized);
     }
     latentInsideClip = maxAbs <= 1f;
     super.forward(ctx, x, y, n);

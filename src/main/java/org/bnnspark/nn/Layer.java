@@ -115,10 +115,7 @@ public abstract class Layer {
 
   /** Clips the latent binary weights ({@link #binaryWeightCount} from {@link #binaryWeightOffset}) to [−1, 1] after an optimizer step. */
   public void clipLatent(float[] params) {
-    for (int i = binaryWeightOffset(), end = i + binaryWeightCount(); i < end; i++) {
-      float w = params[i];
-      params[i] = w > 1f ? 1f : (w < -1f ? -1f : w);
-    }
+    org.bnnspark.bits.BitPacking.clip(params, binaryWeightOffset(), binaryWeightCount());
   }
 
   /** The layers that do the work: this one, or a block's layers (see {@link Residual}). */
