@@ -82,17 +82,31 @@ public final class BitPacking {
   }
 
   /**
-   * The binarized copy of {@code n} latent weights from {@code w[off]}: {@code signs[i] =
-   * copySign(1, w + 0)} (+1 for ±0: adding +0 turns −0 into +0), and returns {@code max |w|} (NaN
+   * The binarized copy of {@code n} latent weights from {@code w[off]} into {@code signs[sOff…]}:
+   * {@code copySign(1, w + 0)} (+1 for ±0: adding +0 turns −0 into +0); returns {@code max |w|} (NaN
    * when a weight is NaN). By vector where {@link #pack} is, bit for bit the scalar loop.
    */
-  public static float binarize(float[] w, int off, int n, float[] signs) {
+  public static float binarize(float[] w, int off, int n, float[] signs, int sOff) {
     int i = VECTOR ? n - n % 64 : 0;
-    float maxAbs = i > 0 ? VectorSignPack.binarize(w, off, i, signs) : 0f;
+    float maxAbs = i > 0 ? VectorSignPack.binarize(w, off, i, signs, sOff) : 0f;
     for (; i < n; i++) {
       float v = w[off + i];
-      signs[i] = Math.copySign(1f, v + 0f); // branch-free: latent signs are random, a branch mispredicts half the time
+      signs[sOff + i] = Math.copySign(1f, v + 0f); // branch-free: latent signs are random, a branch mispredicts half the time
       maxAbs = Math.max(maxAbs, Math.abs(v));
+    }
+    return maxAbs;
+  }
+
+  /**
+   * {@link #binarize} of a {@code rows × cols} weight matrix from {@code w[off]}, row by row, each
+   * row's signs also packed into its {@code words(cols)} words of {@code packed} while they are in
+   * cache (what {@link #packRows} of the signs gives); returns {@code max |w|}.
+   */
+  public static float binarizeRows(float[] w, int off, int rows, int cols, float[] signs, long[] packed) {
+    float maxAbs = 0f;
+    for (int r = 0; r < rows; r++) {
+      maxAbs = Math.max(maxAbs, binarize(w, off + r * cols, cols, signs, r * cols));
+      pack(signs, r * cols, cols, packed, r * words(cols));
     }
     return maxAbs;
   }

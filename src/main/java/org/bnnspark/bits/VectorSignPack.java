@@ -61,12 +61,12 @@ final class VectorSignPack {
    * lane-wise on the patterns (the sign bit of {@code w + 0} over the pattern of 1.0), and the largest
    * {@code |w|} — a maximum, so the same value in any order. Portable twin: {@link BitPacking#binarize}'s loop.
    */
-  static float binarize(float[] w, int off, int end, float[] signs) {
+  static float binarize(float[] w, int off, int end, float[] signs, int sOff) {
     FloatVector max = FloatVector.zero(S);
     for (int i = 0; i < end; i += S.length()) {
       FloatVector v = FloatVector.fromArray(S, w, off + i);
       v.add(0f).reinterpretAsInts().lanewise(VectorOperators.AND, 0x80000000).lanewise(VectorOperators.OR, 0x3f800000)
-          .reinterpretAsFloats().intoArray(signs, i);
+          .reinterpretAsFloats().intoArray(signs, sOff + i);
       max = max.max(v.abs());
     }
     return max.reduceLanes(VectorOperators.MAX);

@@ -163,6 +163,7 @@ public final class BinaryDense extends Dense {
     float[] p = ctx.params;
     int off = paramOffset;
     float maxAbs = 0f;
+    packedFresh = false;
     if (ctx.training && kernelQuantizer.stochastic()) {
       // one stream per layer and pass: the layer's offset separates layers drawing in the same pass
       java.util.SplittableRandom rng = new java.util.SplittableRandom(ctx.noiseSeed + 0x9E3779B97F4A7C15L * (paramOffset + 1L));
@@ -172,8 +173,13 @@ public final class BinaryDense extends Dense {
         maxAbs = Math.max(maxAbs, Math.abs(w));
       }
     } else {
-      // sign(w) with sign(±0) = +1, and max |w| in the same pass
-      maxAbs = org.bnnspark.bits.BitPacking.binarize(p, off, binarized.length, binarized);
+      // sign(w) with sign(±0) = +1, max |w| and the packed rows the binary products read, in one pass
+      int words = org.bnnspark.bits.BitPacking.words(inSize);
+      if (packedWeights.length < outSize * words) {
+        packedWeights = new long[outSize * words];
+      }
+      maxAbs = org.bnnspark.bits.BitPacking.binarizeRows(p, off, outSize, inSize, binarized, packedWeights);
+      packedFresh = true;
     }
     latentInsideClip = maxAbs <= 1f;
     super.forward(ctx, x, y, n);
@@ -198,6 +204,8 @@ public final class BinaryDense extends Dense {
   }
 
   private long[] packedWeights = new long[0];
+  /** Whether this forward's binarization packed {@link #packedWeights} already. */
+  private boolean packedFresh;
   private long[] packedInput = new long[0];
   private int[] counts = new int[0];
   private static final org.bnnspark.bits.BinaryGemm XNOR = org.bnnspark.bits.BinaryGemm.best();
@@ -301,12 +309,14 @@ public final class BinaryDense extends Dense {
     return true;
   }
 
-  /** Packs this forward's binarized weights (rows = outputs) and sizes the count buffer for two products of n rows. */
+  /** Packs this forward's binarized weights (rows = outputs) unless binarizing did, and sizes the count buffer for two products of n rows. */
   private void packWeights(int n, int words) {
-    if (packedWeights.length < outSize * words) {
-      packedWeights = new long[outSize * words];
+    if (!packedFresh) { // a stochastic draw: pack what it drew
+      if (packedWeights.length < outSize * words) {
+        packedWeights = new long[outSize * words];
+      }
+      org.bnnspark.bits.BitPacking.packRows(binarized, 0, outSize, inSize, packedWeights, 0);
     }
-    org.bnnspark.bits.BitPacking.packRows(binarized, 0, outSize, inSize, packedWeights, 0);
     if (counts.length < 2 * n * outSize) {
       counts = new int[2 * n * outSize];
     }

@@ -38,9 +38,23 @@ class BitPackingTest {
         expectedMax = Math.max(expectedMax, Math.abs(w[off + i]));
       }
       float[] signs = new float[n];
-      float max = BitPacking.binarize(w, off, n, signs);
+      float max = BitPacking.binarize(w, off, n, signs, 0);
       assertArrayEquals(expected, signs, "signs of " + n + " weights");
       assertEquals(Float.floatToIntBits(expectedMax), Float.floatToIntBits(max), "max |w| of " + n + " weights");
+
+      // as a matrix: rows of the signs, each packed into its own words as packRows does
+      int rows = 1 + rng.nextInt(3);
+      int cols = n / rows;
+      float[] matrixSigns = new float[rows * cols];
+      long[] packed = new long[rows * BitPacking.words(cols)];
+      float matrixMax = BitPacking.binarizeRows(w, off, rows, cols, matrixSigns, packed);
+      assertArrayEquals(java.util.Arrays.copyOf(expected, rows * cols), matrixSigns);
+      assertArrayEquals(BitPacking.packRows(matrixSigns, rows, cols), packed, rows + " rows of " + cols);
+      float rowsMax = 0f;
+      for (int i = 0; i < rows * cols; i++) {
+        rowsMax = Math.max(rowsMax, Math.abs(w[off + i]));
+      }
+      assertEquals(Float.floatToIntBits(rowsMax), Float.floatToIntBits(matrixMax));
 
       float[] clipped = w.clone();
       for (int i = off; i < off + n; i++) {
