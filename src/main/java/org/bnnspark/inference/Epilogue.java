@@ -111,8 +111,7 @@ final class Epilogue {
       values[i] = d[i] * scale;
     }
     if (floatThresholds != null) { // e.g. a first convolution on levels in a file written before levels folded
-      FloatOrder.keys(values, rows * shape.size(), keys);
-      packThresholded(floatThresholds, keys, rows, out, first);
+      packFloatThresholded(values, rows, out, first);
       return;
     }
     PointwiseOp.applyAllRuns(st.ops(), values, rows * shape.positions(), shape.positions(), f, k);
@@ -133,6 +132,12 @@ final class Epilogue {
     }
   }
 
+  /** {@link #packThresholded} of float values, through their ordered keys. */
+  private void packFloatThresholded(float[] v, int rows, Activations out, int first) {
+    FloatOrder.keys(v, rows * shape.size(), keys);
+    packThresholded(floatThresholds, keys, rows, out, first);
+  }
+
   /** The float product of {@code rows} examples ({@code rows × product}, overwritten). */
   void floats(float[] y, int rows, Activations out, int first) {
     ensure(rows);
@@ -141,8 +146,7 @@ final class Epilogue {
       y = pooledValues;
     }
     if (floatThresholds != null) {
-      FloatOrder.keys(y, rows * shape.size(), keys);
-      packThresholded(floatThresholds, keys, rows, out, first);
+      packFloatThresholded(y, rows, out, first);
       return;
     }
     PointwiseOp.applyAllRuns(st.ops(), y, rows * shape.positions(), shape.positions(), f, null);

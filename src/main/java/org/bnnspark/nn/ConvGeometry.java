@@ -128,6 +128,7 @@ public record ConvGeometry(Shape input, int kernel, int stride, int padding) imp
     private final float[] padded;
     private final int[] corners = new int[positions()];
     private final int[] taps = new int[patchSize()];
+    private final int[] imageTaps = new int[patchSize()];
 
     public DirectProduct() {
       int c = input.channels();
@@ -153,32 +154,21 @@ public record ConvGeometry(Shape input, int kernel, int stride, int padding) imp
      */
     public void product(FloatGemm gemm, float[] x, int image, float[] wT, int features, float[] y, int yOff) {
       float[] src = x;
-      int[] rows = corners;
+      int base = image * input.size(); // unpadded, the image's windows are the first image's shifted by this
       if (padded != null) {
         int c = input.channels();
         int width = input.width() + 2 * padding;
         int row = input.width() * c;
         for (int iy = 0; iy < input.height(); iy++) { // the border stays zero
-          System.arraycopy(x, (image * input.height() + iy) * row, padded, ((iy + padding) * width + padding) * c, row);
+          System.arraycopy(x, base + iy * row, padded, ((iy + padding) * width + padding) * c, row);
         }
         src = padded;
-      } else if (image > 0) {
-        rows = shifted(image * input.size());
+        base = 0;
       }
-      gemm.gemm(positions(), features, patchSize(), src, rows, taps, wT, 0, features, false, y, yOff, features);
-    }
-
-    private int[] shiftedCorners = new int[0];
-
-    /** The corners of image {@code base}'s windows in an unpadded batch. */
-    private int[] shifted(int base) {
-      if (shiftedCorners.length == 0) {
-        shiftedCorners = new int[corners.length];
+      for (int p = 0; p < taps.length; p++) { // the shift goes on the taps: fewer than the positions
+        imageTaps[p] = taps[p] + base;
       }
-      for (int i = 0; i < corners.length; i++) {
-        shiftedCorners[i] = corners[i] + base;
-      }
-      return shiftedCorners;
+      gemm.gemm(positions(), features, patchSize(), src, corners, imageTaps, wT, 0, features, false, y, yOff, features);
     }
   }
 

@@ -30,7 +30,7 @@ public abstract class FloatGemm {
    * {@code C[i][j] = c[cOff + i*ldc + j]}. Any view of {@code A} whose rows and columns are each
    * an offset: a strided matrix ({@link #gemm(int, int, int, float[], int, int, int, float[], int, int,
    * boolean, float[], int, int) below}), or a convolution's windows read straight from the image
-   * ({@link ConvGeometry#product}) — row i an output position's window corner, column p a tap's offset.
+   * ({@link ConvGeometry.DirectProduct}) — row i an output position's window corner, column p a tap's offset.
    */
   public abstract void gemm(int m, int n, int k, float[] a, int[] rows, int[] cols, float[] b, int bOff, int ldb,
       boolean accumulate, float[] c, int cOff, int ldc);
