@@ -233,14 +233,13 @@ public final class BinaryDense extends Dense {
   @Override
   protected boolean binaryProduct(Context ctx, float[] x, float[] y, int n) {
     int words = org.bnnspark.bits.BitPacking.words(inSize);
-    if (packedInput.length < 8 * n * words) {
-      packedInput = new long[8 * n * words];
+    if (packedInput.length < 2 * n * words) {
+      packedInput = new long[2 * n * words];
     }
     int kind = packTernary(x, n, inSize, packedInput, n * words);
     lastBinary = kind != NOT_TERNARY;
     if (!lastBinary) {
-      lastBinary = LEVEL_PLANES && levelProduct(x, y, n, words);
-      return lastBinary;
+      return false;
     }
     float c = magnitude(x, n * inSize);
     packWeights(n, words);
@@ -255,56 +254,6 @@ public final class BinaryDense extends Dense {
       for (int i = 0; i < n * outSize; i++) {
         y[i] = c * ((counts[i] - counts[neg + i]) / 2);
       }
-    }
-    return true;
-  }
-
-  /** Bit planes pay only with the vector binary kernel (8 products); the scalar one is slower than the float product. */
-  private static final boolean LEVEL_PLANES = XNOR != org.bnnspark.bits.BinaryGemm.portable();
-
-  /**
-   * A first layer on 8-bit levels {@code x = (2q − 255)/256} (see {@link NetworkSpec#scaleInput}):
-   * with the bit planes {@code q = Σ_b 2^b·q_b} and, for a 0/1 vector v, {@code Σ v_i w_i = (XN(v, w) + Σ w)/2},
-   * <pre>
-   *   Σ_i x_i w_i = (2·Σ_i q_i w_i − 255·Σ w)/256 = (Σ_b 2^b·XN(q_b, w)) / 256
-   * </pre>
-   * — eight XNOR-popcount products, an exact integer over 256, which is the float product's value:
-   * its partial sums are multiples of 1/256 below {@code 255·in/256}, exact while {@code 255·in < 2^24}.
-   * False (float product) when a value is off the level grid.
-   */
-  private boolean levelProduct(float[] x, float[] y, int n, int words) {
-    if (255L * inSize >= 1 << 24) {
-      return false;
-    }
-    int planeStride = n * words;
-    java.util.Arrays.fill(packedInput, 0, 8 * planeStride, 0L);
-    for (int r = 0; r < n; r++) {
-      for (int i = 0; i < inSize; i++) {
-        float v = x[r * inSize + i];
-        int q = NetworkSpec.level(v);
-        if (NetworkSpec.levelValue(q) != v) {
-          return false;
-        }
-        int word = r * words + (i >>> 6);
-        long bit = 1L << (i & 63);
-        for (int b = 0; b < 8; b++) {
-          if ((q >>> b & 1) != 0) {
-            packedInput[b * planeStride + word] |= bit;
-          }
-        }
-      }
-    }
-    packWeights(n, words);
-    int total = n * outSize;
-    java.util.Arrays.fill(counts, 0, total, 0);
-    for (int b = 0; b < 8; b++) {
-      XNOR.gemm(packedInput, b * planeStride, n, packedWeights, 0, outSize, words, inSize, counts, total, outSize);
-      for (int i = 0; i < total; i++) {
-        counts[i] += counts[total + i] << b;
-      }
-    }
-    for (int i = 0; i < total; i++) {
-      y[i] = counts[i] / 256f;
     }
     return true;
   }

@@ -135,9 +135,8 @@ class TrainingForwardTest {
   }
 
   @Test
-  void firstLayerOnEightBitLevelsGivesTheFloatProductsBitsThroughBitPlanes() {
+  void firstLayerOnEightBitLevelsTakesTheFloatProduct() {
     SplittableRandom rng = new SplittableRandom(4);
-    boolean planes = org.bnnspark.bits.BinaryGemm.best() != org.bnnspark.bits.BinaryGemm.portable();
     for (int in : new int[] {1, 63, 64, 65, 130, 784}) {
       int n = 1 + rng.nextInt(9);
       int out = 1 + rng.nextInt(40);
@@ -152,16 +151,10 @@ class TrainingForwardTest {
       float[] y = new float[n * out];
       layer.forward(Context.inference(params, new float[0]), x, y, n);
       assertArrayEquals(reference(x, layer.inferenceWeights(params), n, in, out), y, "in=" + in + " n=" + n);
-      // a single level is also of one magnitude (taken as ±c), so only wider rows tell the paths apart
+      // a single level is also of one magnitude (taken as ±c), so only wider rows tell the paths apart;
+      // eight bit-plane XNOR products cost more than the float product here (docs/results.md)
       if (in > 1) {
-        assertEquals(planes, layer.lastProductWasBinary(), "levels take the bit planes where the vector binary kernel runs");
-      }
-      // off the grid: the float product
-      x[0] = 0.123f;
-      layer.forward(Context.inference(params, new float[0]), x, y, n);
-      assertArrayEquals(reference(x, layer.inferenceWeights(params), n, in, out), y, "off the grid, in=" + in);
-      if (in > 1) {
-        assertEquals(false, layer.lastProductWasBinary(), "a value off the level grid takes the float product");
+        assertEquals(false, layer.lastProductWasBinary(), "levels take the float product");
       }
     }
   }
