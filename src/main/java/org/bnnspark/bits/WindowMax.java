@@ -27,6 +27,31 @@ public abstract class WindowMax {
   /** The float window: {@code dst[dOff + k] = } the maximum by {@code v > m ? v : m} over the taps in order. */
   public abstract void maxOfWindow(float[] src, int base, int[] taps, float[] dst, int dOff, int n);
 
+  /**
+   * The float window with where each maximum came from: {@code dst[dOff + k]} as {@link
+   * #maxOfWindow(float[], int, int[], float[], int, int)} gives it and {@code arg[dOff + k] = base +
+   * taps[t] + k} for the tap t that set it (the first maximum: a later tap wins only by {@code v > m}),
+   * what {@code MaxPool2d}'s backward routes the gradient to.
+   */
+  public abstract void argmaxOfWindow(float[] src, int base, int[] taps, float[] dst, int[] arg, int dOff, int n);
+
+  static void scalarArgmax(float[] src, int base, int[] taps, float[] dst, int[] arg, int dOff, int from, int n) {
+    for (int k = from; k < n; k++) {
+      int best = base + taps[0] + k;
+      float m = src[best];
+      for (int t = 1; t < taps.length; t++) {
+        int at = base + taps[t] + k;
+        float v = src[at];
+        if (v > m) {
+          m = v;
+          best = at;
+        }
+      }
+      dst[dOff + k] = m;
+      arg[dOff + k] = best;
+    }
+  }
+
   static void scalarWindow(float[] src, int base, int[] taps, float[] dst, int dOff, int from, int n) {
     for (int k = from; k < n; k++) {
       float m = src[base + taps[0] + k];
@@ -62,6 +87,11 @@ public abstract class WindowMax {
     @Override
     public void maxOfWindow(float[] src, int base, int[] taps, float[] dst, int dOff, int n) {
       scalarWindow(src, base, taps, dst, dOff, 0, n);
+    }
+
+    @Override
+    public void argmaxOfWindow(float[] src, int base, int[] taps, float[] dst, int[] arg, int dOff, int n) {
+      scalarArgmax(src, base, taps, dst, arg, dOff, 0, n);
     }
   };
 
@@ -127,6 +157,31 @@ public abstract class WindowMax {
         m.intoArray(dst, dOff + k);
       }
       scalarWindow(src, base, taps, dst, dOff, k, n);
+    }
+
+    /** The same blend for the maximum and, under the same mask, for the index (float and int lanes alike wide). */
+    @Override
+    public void argmaxOfWindow(float[] src, int base, int[] taps, float[] dst, int[] arg, int dOff, int n) {
+      int lanes = FLOATS.length();
+      int k = 0;
+      if (INTS.length() == lanes) {
+        IntVector iota = IntVector.zero(INTS).addIndex(1);
+        for (; k + lanes <= n; k += lanes) {
+          int first = base + taps[0] + k;
+          FloatVector m = FloatVector.fromArray(FLOATS, src, first);
+          IntVector best = iota.add(first);
+          for (int t = 1; t < taps.length; t++) {
+            int at = base + taps[t] + k;
+            FloatVector v = FloatVector.fromArray(FLOATS, src, at);
+            jdk.incubator.vector.VectorMask<Float> greater = v.compare(VectorOperators.GT, m);
+            m = m.blend(v, greater);
+            best = best.blend(iota.add(at), greater.cast(INTS));
+          }
+          m.intoArray(dst, dOff + k);
+          best.intoArray(arg, dOff + k);
+        }
+      }
+      scalarArgmax(src, base, taps, dst, arg, dOff, k, n);
     }
   }
 }

@@ -61,21 +61,8 @@ public final class MaxPool2d extends Layer {
           int first = image + ((oy * stride) * in.width() + ox * stride) * c;
           if (argmax == null) {
             MAX.maxOfWindow(x, first, taps, y, o, c);
-            continue;
-          }
-          for (int k = 0; k < c; k++) {
-            int at = first + k;
-            float max = x[at];
-            int best = at;
-            for (int t = 1; t < taps.length; t++) {
-              float v = x[at + taps[t]];
-              if (v > max) {
-                max = v;
-                best = at + taps[t];
-              }
-            }
-            y[o + k] = max;
-            argmax[o + k] = best;
+          } else {
+            MAX.argmaxOfWindow(x, first, taps, y, argmax, o, c);
           }
         }
       }

@@ -322,7 +322,7 @@ class BinaryGemmTest {
     assertNotNull(WindowMax.vectorOrNull(), "the tests run with jdk.incubator.vector: the vector kernel must load");
   }
 
-  /** Float windows: {@code m = v > m ? v : m} tap by tap — with NaNs, −0 and +0 and ties among the values. */
+  /** Float windows: {@code m = v > m ? v : m} tap by tap, and the tap that set it — with NaNs, −0 and +0 and ties among the values. */
   @Test
   void floatWindowMaximaFollowTheScalarComparison() {
     SplittableRandom rng = new SplittableRandom(15);
@@ -340,22 +340,33 @@ class BinaryGemmTest {
       float[] dst = new float[n + 7];
       java.util.Arrays.fill(dst, 42f);
       float[] expected = dst.clone();
+      int[] expectedArg = new int[n + 7];
+      java.util.Arrays.fill(expectedArg, -7);
       for (int k = 0; k < n; k++) {
         float m = src[5 + k];
+        int best = 5 + k;
         for (int t = 1; t < taps.length; t++) {
           float v = src[5 + taps[t] + k];
           if (v > m) {
             m = v;
+            best = 5 + taps[t] + k;
           }
         }
         expected[3 + k] = m;
+        expectedArg[3 + k] = best;
       }
       for (WindowMax kernel : kernels) {
         float[] d = dst.clone();
         kernel.maxOfWindow(src, 5, taps, d, 3, n);
+        float[] withArg = dst.clone();
+        int[] arg = new int[n + 7];
+        java.util.Arrays.fill(arg, -7);
+        kernel.argmaxOfWindow(src, 5, taps, withArg, arg, 3, n);
         for (int i = 0; i < d.length; i++) { // bit for bit: NaN is NaN, −0 is not +0
           assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(d[i]), kernel.name() + " n=" + n + " i=" + i);
+          assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(withArg[i]), kernel.name() + " argmax n=" + n + " i=" + i);
         }
+        assertArrayEquals(expectedArg, arg, kernel.name() + " argmax indices n=" + n);
       }
     }
   }
