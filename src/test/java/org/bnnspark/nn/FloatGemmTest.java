@@ -24,12 +24,18 @@ class FloatGemmTest {
     // the first trials put n at the vector and tile boundaries (8, 16 lanes; tiles of 2 vectors): the
     // masked edge panels must give the same chains as the scalar reference
     int[] boundaries = {1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 48, 49, 63, 64, 65, 784 % 64};
-    for (int trial = 0; trial < 40 + boundaries.length; trial++) {
-      int m = 1 + rng.nextInt(11);
-      int n = trial < boundaries.length ? boundaries[trial] : 1 + rng.nextInt(70);
-      int k = 1 + rng.nextInt(90);
+    // then sums around the kernel's block of p (partial sums parked in C between blocks) and row
+    // counts past its tiles of 4 and 8 rows
+    int[] sums = {1, VectorFloatGemm4x2.K_BLOCK - 1, VectorFloatGemm4x2.K_BLOCK, VectorFloatGemm4x2.K_BLOCK + 1,
+        2 * VectorFloatGemm4x2.K_BLOCK + 7};
+    // (each both fresh and accumulating, over a full column panel and a masked edge)
+    for (int trial = 0; trial < 40 + boundaries.length + 2 * sums.length; trial++) {
+      int extra = trial - 40 - boundaries.length;
+      int m = extra >= 0 ? 1 + rng.nextInt(19) : 1 + rng.nextInt(11);
+      int n = extra >= 0 ? 33 + rng.nextInt(30) : trial < boundaries.length ? boundaries[trial] : 1 + rng.nextInt(70);
+      int k = extra >= 0 ? sums[extra % sums.length] : 1 + rng.nextInt(90);
       boolean transposedA = rng.nextBoolean();
-      boolean accumulate = rng.nextBoolean();
+      boolean accumulate = extra >= 0 ? extra >= sums.length : rng.nextBoolean();
       float[] a = random(rng, m * k);
       float[] b = random(rng, k * n);
       float[] c0 = random(rng, m * n);
