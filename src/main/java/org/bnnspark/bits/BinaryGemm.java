@@ -59,7 +59,11 @@ public abstract class BinaryGemm {
 
   /** The k-major form of {@code n} packed rows of {@code words} longs at {@code b[bOff]}: word k of row j at {@code [k·n + j]}. */
   public static long[] kMajor(long[] b, int bOff, int n, int words) {
-    long[] t = new long[n * words];
+    return kMajor(b, bOff, n, words, new long[n * words]);
+  }
+
+  /** The same into {@code t} (at least {@code n·words} long), which it returns. */
+  public static long[] kMajor(long[] b, int bOff, int n, int words, long[] t) {
     for (int j = 0; j < n; j++) {
       for (int k = 0; k < words; k++) {
         t[k * n + j] = b[bOff + j * words + k];
