@@ -123,6 +123,32 @@ public final class BitPacking {
     }
   }
 
+  /** {@code y[i] = sign(x[i])} for {@code i < n} ({@link #sign}: NaN gives −1); by vector where {@link #pack} is, bit for bit the scalar loop. */
+  public static void signs(float[] x, float[] y, int n) {
+    int i = VECTOR ? n - n % 64 : 0;
+    if (i > 0) {
+      VectorSignPack.signs(x, y, i);
+    }
+    for (; i < n; i++) {
+      y[i] = sign(x[i]);
+    }
+  }
+
+  /**
+   * The straight-through estimator's backward: {@code dx[i] = dy[i] · (|x[i]| ≤ 1 ? 1 : 0)} for
+   * {@code i < n} — a product, so a negative {@code dy} outside gives −0 and NaN stays NaN, as the
+   * per-element {@code dy · Q'(x)} does; by vector where {@link #pack} is.
+   */
+  public static void passInsideUnit(float[] x, float[] dy, float[] dx, int n) {
+    int i = VECTOR ? n - n % 64 : 0;
+    if (i > 0) {
+      VectorSignPack.passInsideUnit(x, dy, dx, i);
+    }
+    for (; i < n; i++) {
+      dx[i] = dy[i] * (Math.abs(x[i]) <= 1f ? 1f : 0f);
+    }
+  }
+
   /** The name of the packing kernel in use (for benchmark lines). */
   public static String packerName() {
     return VECTOR ? "VectorSignPack" : "ScalarSignPack";

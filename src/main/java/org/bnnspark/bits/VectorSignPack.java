@@ -79,4 +79,22 @@ final class VectorSignPack {
       v.blend(1f, v.compare(VectorOperators.GT, 1f)).blend(-1f, v.compare(VectorOperators.LT, -1f)).intoArray(w, i);
     }
   }
+
+  /** {@code y[i] = x[i] >= 0 ? 1 : −1} for {@code i < end}, a multiple of the lanes. */
+  static void signs(float[] x, float[] y, int end) {
+    FloatVector minus = FloatVector.broadcast(S, -1f);
+    for (int i = 0; i < end; i += S.length()) {
+      FloatVector v = FloatVector.fromArray(S, x, i);
+      minus.blend(1f, v.compare(VectorOperators.GE, 0f)).intoArray(y, i);
+    }
+  }
+
+  /** {@code dx[i] = dy[i] · (|x[i]| <= 1 ? 1 : 0)} for {@code i < end}, a multiple of the lanes. */
+  static void passInsideUnit(float[] x, float[] dy, float[] dx, int end) {
+    FloatVector zero = FloatVector.zero(S);
+    for (int i = 0; i < end; i += S.length()) {
+      FloatVector inside = zero.blend(1f, FloatVector.fromArray(S, x, i).abs().compare(VectorOperators.LE, 1f));
+      FloatVector.fromArray(S, dy, i).mul(inside).intoArray(dx, i);
+    }
+  }
 }

@@ -21,6 +21,20 @@ public final class Activation extends Layer {
     /** {@code dx} for input {@code x}, output {@code y} and upstream gradient {@code dy}. */
     float backward(float x, float y, float dy);
 
+    /** {@code y[i] = apply(x[i])} for {@code i < n}; a function may run it by vector, with the same values. */
+    default void applyAll(float[] x, float[] y, int n) {
+      for (int i = 0; i < n; i++) {
+        y[i] = apply(x[i]);
+      }
+    }
+
+    /** {@code dx[i] = backward(x[i], y[i], dy[i])} for {@code i < n}; a function may run it by vector, with the same values. */
+    default void backwardAll(float[] x, float[] y, float[] dy, float[] dx, int n) {
+      for (int i = 0; i < n; i++) {
+        dx[i] = backward(x[i], y[i], dy[i]);
+      }
+    }
+
     String configName();
   }
 
@@ -95,9 +109,7 @@ public final class Activation extends Layer {
 
   @Override
   public void forward(Context ctx, float[] x, float[] y, int n) {
-    for (int i = 0, end = n * outSize; i < end; i++) {
-      y[i] = function.apply(x[i]);
-    }
+    function.applyAll(x, y, n * outSize);
   }
 
   @Override
@@ -105,9 +117,7 @@ public final class Activation extends Layer {
     if (dx == null) {
       return;
     }
-    for (int i = 0, end = n * outSize; i < end; i++) {
-      dx[i] = function.backward(x[i], y[i], dy[i]);
-    }
+    function.backwardAll(x, y, dy, dx, n * outSize);
   }
 
   @Override

@@ -77,6 +77,22 @@ public enum Quantizer implements Activation.Function {
     return dy * gradient(x);
   }
 
+  /** The signs by vector where the JVM has it ({@link org.bnnspark.bits.BitPacking#signs}). */
+  @Override
+  public void applyAll(float[] x, float[] y, int n) {
+    org.bnnspark.bits.BitPacking.signs(x, y, n);
+  }
+
+  /** {@code dy · 1{|x| ≤ 1}} by vector for the estimators whose gradient is that indicator. */
+  @Override
+  public void backwardAll(float[] x, float[] y, float[] dy, float[] dx, int n) {
+    if (identityInsideClip()) {
+      org.bnnspark.bits.BitPacking.passInsideUnit(x, dy, dx, n);
+    } else {
+      Activation.Function.super.backwardAll(x, y, dy, dx, n);
+    }
+  }
+
   /** Whether the pseudo-gradient is exactly 1 on [−1, 1] (then clipped weights need no gradient mask). */
   public boolean identityInsideClip() {
     return this != APPROX_SIGN;

@@ -66,4 +66,23 @@ class BitPackingTest {
       }
     }
   }
+
+  /** The sign activation and its straight-through backward against the per-element definitions, bit for bit. */
+  @Test
+  void signActivationAndItsEstimatorEqualTheScalarDefinitions() {
+    SplittableRandom rng = new SplittableRandom(4);
+    for (int n : new int[] {0, 1, 15, 16, 17, 63, 64, 65, 127, 128, 129, 1000}) {
+      float[] x = latent(rng, n, true);
+      float[] dy = latent(rng, n, true);
+      float[] y = new float[n];
+      float[] dx = new float[n];
+      BitPacking.signs(x, y, n);
+      BitPacking.passInsideUnit(x, dy, dx, n);
+      for (int i = 0; i < n; i++) {
+        assertEquals(Float.floatToRawIntBits(x[i] >= 0f ? 1f : -1f), Float.floatToRawIntBits(y[i]), "sign of " + x[i]);
+        float expected = dy[i] * (Math.abs(x[i]) <= 1f ? 1f : 0f); // −0 for a negative dy outside, NaN for a NaN dy
+        assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(dx[i]), "dx at x=" + x[i] + ", dy=" + dy[i]);
+      }
+    }
+  }
 }
