@@ -57,13 +57,36 @@ public abstract class BinaryGemm {
     return false;
   }
 
-  /** The k-major form of {@code n} packed rows of {@code words} longs at {@code b[bOff]}: word k of row j at {@code [k·n + j]}. */
-  public static long[] kMajor(long[] b, int bOff, int n, int words) {
-    return kMajor(b, bOff, n, words, new long[n * words]);
+  /**
+   * {@code n} packed rows of {@code words} longs at {@code b[bOff]} in the layout {@link #dots} reads:
+   * k-major ({@link #kMajor}) where {@link #prefersKMajor}, else the rows as they are; written into
+   * {@code t} (a new array when it is too short), which it returns.
+   */
+  public final long[] laidOut(long[] b, int bOff, int n, int words, long[] t) {
+    if (t.length < n * words) {
+      t = new long[n * words];
+    }
+    if (prefersKMajor(words, n)) {
+      return kMajor(b, bOff, n, words, t);
+    }
+    System.arraycopy(b, bOff, t, 0, n * words);
+    return t;
   }
 
-  /** The same into {@code t} (at least {@code n·words} long), which it returns. */
-  public static long[] kMajor(long[] b, int bOff, int n, int words, long[] t) {
+  /**
+   * {@code c[cOff + i*ldc + j] = a_i · b_j} against {@code n} rows in {@link #laidOut}'s layout: the
+   * k-major product or {@link #gemm}, whichever this kernel prefers for the shape.
+   */
+  public final void dots(long[] a, int aOff, int m, long[] laidOut, int n, int words, int bits, int[] c, int cOff, int ldc) {
+    if (prefersKMajor(words, n)) {
+      gemmKMajor(a, aOff, m, laidOut, n, words, bits, c, cOff, ldc);
+    } else {
+      gemm(a, aOff, m, laidOut, 0, n, words, bits, c, cOff, ldc);
+    }
+  }
+
+  /** The k-major form of {@code n} packed rows of {@code words} longs at {@code b[bOff]} into {@code t}: word k of row j at {@code [k·n + j]}. */
+  static long[] kMajor(long[] b, int bOff, int n, int words, long[] t) {
     for (int j = 0; j < n; j++) {
       for (int k = 0; k < words; k++) {
         t[k * n + j] = b[bOff + j * words + k];

@@ -19,7 +19,6 @@ final class BinaryFilters {
   private final int features;
   private final int words;
   private final int patch;
-  private final boolean kMajor;
   private final long[] filters;
   /** Output positions per image of a convolution (1 for a dense product). */
   private final int positions;
@@ -37,9 +36,7 @@ final class BinaryFilters {
     this.features = features;
     this.patch = patch;
     this.words = BitPacking.words(patch);
-    this.kMajor = kernel.prefersKMajor(words, features);
-    this.filters = kMajor ? BinaryGemm.kMajor(weights, offset, features, words)
-        : java.util.Arrays.copyOfRange(weights, offset, offset + features * words);
+    this.filters = kernel.laidOut(weights, offset, features, words, new long[0]);
     this.positions = conv == null ? 1 : conv.positions();
     this.correction = conv != null && conv.padding() > 0 ? paddingCorrection(conv, weights, offset, features) : null;
     this.correctionRuns = correction != null ? correctionRuns(conv, features) : null;
@@ -47,11 +44,7 @@ final class BinaryFilters {
 
   /** The exact dots of {@code rows} packed rows of {@code windows} ({@code rows × features} into {@code dots}). */
   void dots(long[] windows, int rows, int[] dots) {
-    if (kMajor) {
-      kernel.gemmKMajor(windows, 0, rows, filters, features, words, patch, dots, 0, features);
-    } else {
-      kernel.gemm(windows, 0, rows, filters, 0, features, words, patch, dots, 0, features);
-    }
+    kernel.dots(windows, 0, rows, filters, features, words, patch, dots, 0, features);
     if (correction == null) {
       return;
     }

@@ -207,8 +207,12 @@ public final class BinaryDense extends Dense {
   /** Whether this forward's binarization packed {@link #packedWeights} already. */
   private boolean packedFresh;
   private long[] packedInput = new long[0];
-  /** The packed weights word-major (word k of row j at {@code [k·out + j]}), for short rows. */
-  private long[] weightsKMajor = new long[0];
+  /**
+   * The packed weights in the layout the XNOR kernel reads ({@link org.bnnspark.bits.BinaryGemm#laidOut}):
+   * word-major for short rows — a convolution's patch of 288 bits is 5 words, less than one 512-bit
+   * vector — as in the packed model.
+   */
+  private long[] laidOutWeights = new long[0];
   private int[] counts = new int[0];
   private static final org.bnnspark.bits.BinaryGemm XNOR = org.bnnspark.bits.BinaryGemm.best();
   private boolean lastBinary;
@@ -245,40 +249,20 @@ public final class BinaryDense extends Dense {
     }
     float c = magnitude(x, n * inSize);
     packWeights(n, words);
-    boolean kMajor = XNOR.prefersKMajor(words, outSize);
-    if (kMajor) {
-      if (weightsKMajor.length < outSize * words) {
-        weightsKMajor = new long[outSize * words];
-      }
-      org.bnnspark.bits.BinaryGemm.kMajor(packedWeights, 0, outSize, words, weightsKMajor);
-    }
-    xnor(kMajor, packedInput, 0, n, words, counts, 0);
+    laidOutWeights = XNOR.laidOut(packedWeights, 0, outSize, words, laidOutWeights);
+    XNOR.dots(packedInput, 0, n, laidOutWeights, outSize, words, inSize, counts, 0, outSize);
     if (kind == SIGNS) {
       for (int i = 0; i < n * outSize; i++) {
         y[i] = c * counts[i];
       }
     } else {
       int neg = n * outSize;
-      xnor(kMajor, packedInput, n * words, n, words, counts, neg);
+      XNOR.dots(packedInput, n * words, n, laidOutWeights, outSize, words, inSize, counts, neg, outSize);
       for (int i = 0; i < n * outSize; i++) {
         y[i] = c * ((counts[i] - counts[neg + i]) / 2);
       }
     }
     return true;
-  }
-
-  /**
-   * {@code counts[cOff …]} = the XNOR-popcount dots of n packed rows at {@code in[inOff]} with the
-   * packed weights, through the k-major kernel where the rows are short (a convolution's patches: 288
-   * bits are 5 words, less than one 512-bit vector), as the packed model chooses ({@link
-   * org.bnnspark.bits.BinaryGemm#prefersKMajor}); exact integers either way.
-   */
-  private void xnor(boolean kMajor, long[] in, int inOff, int n, int words, int[] counts, int cOff) {
-    if (kMajor) {
-      XNOR.gemmKMajor(in, inOff, n, weightsKMajor, outSize, words, inSize, counts, cOff, outSize);
-    } else {
-      XNOR.gemm(in, inOff, n, packedWeights, 0, outSize, words, inSize, counts, cOff, outSize);
-    }
   }
 
   /** Packs this forward's binarized weights (rows = outputs) unless binarizing did, and sizes the count buffer for two products of n rows. */

@@ -93,7 +93,7 @@ public enum Quantizer implements Activation.Function {
     }
   }
 
-  /** Whether the pseudo-gradient is exactly 1 on [−1, 1] (then clipped weights need no gradient mask). */
+  /** Whether the pseudo-gradient is exactly the indicator {@code 1{|x| ≤ 1}} (then clipped weights need no gradient mask). */
   public boolean identityInsideClip() {
     return this != APPROX_SIGN;
   }

@@ -150,7 +150,7 @@ class BinaryGemmTest {
         int words = BitPacking.words(bits);
         int ldc = n + 3;
         int[] c = new int[2 + m * ldc];
-        kernel.gemmKMajor(BitPacking.packRows(a, m, bits), 0, m, BinaryGemm.kMajor(BitPacking.packRows(b, n, bits), 0, n, words), n, words,
+        kernel.gemmKMajor(BitPacking.packRows(a, m, bits), 0, m, BinaryGemm.kMajor(BitPacking.packRows(b, n, bits), 0, n, words, new long[n * words]), n, words,
             bits, c, 2, ldc);
         for (int i = 0; i < m; i++) {
           for (int j = 0; j < n; j++) {
