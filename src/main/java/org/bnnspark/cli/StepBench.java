@@ -44,9 +44,9 @@ public final class StepBench {
 
   static void run(Args a) throws Exception {
     String cpu = org.bnnspark.bits.Cpu.model();
-    System.out.printf(Locale.ROOT, "cpu %s (%s); java %s; float kernel %s, binary kernel %s, sign packing %s%n", cpu,
+    System.out.printf(Locale.ROOT, "cpu %s (%s); java %s; float kernel %s, binary kernel %s, sign packing %s, pooling %s%n", cpu,
         org.bnnspark.bits.Cpu.vectorFlags(), Runtime.version(), FloatGemm.best().name(), org.bnnspark.bits.BinaryGemm.best().name(),
-        org.bnnspark.bits.BitPacking.packerName());
+        org.bnnspark.bits.BitPacking.packerName(), org.bnnspark.bits.WindowMax.best().name());
     double seconds = Double.parseDouble(a.get("--seconds", "5"));
     List<String> lines = new ArrayList<>();
     for (String file : a.get("--config", "conf/mnist-quickstart.json,conf/mnist-full.json,conf/mnist-conv.json").split(",")) {
