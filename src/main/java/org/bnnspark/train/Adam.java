@@ -12,6 +12,14 @@ import java.io.IOException;
  *   AdaMax: u ← max(β2 u, |g|),       w ← w − lr · (m / (1 − β1^t)) / (u + ε)
  * </pre>
  * BinaryNet trains with either (Hubara et al. 2016 use AdaMax for the shift-based variant).
+ *
+ * <p>Computed with the bias corrections folded into two scalars per step (as PyTorch does), so that a
+ * parameter costs one division and one square root instead of four divisions and a root:
+ * <pre>
+ *   Adam:   w ← w − (lr · √(1 − β2^t) / (1 − β1^t)) · m / (√v + ε · √(1 − β2^t))
+ *   AdaMax: w ← w − (lr / (1 − β1^t)) · m / (u + ε)
+ * </pre>
+ * equal to the above in exact arithmetic; in floats its own roundings, the same on every JDK.
  */
 public final class Adam implements Optimizer {
   private final boolean adamax;
@@ -21,8 +29,10 @@ public final class Adam implements Optimizer {
   private final float[] m;
   private final float[] v;
   private long t;
-  private float c1;
-  private float c2;
+  /** √(1 − β2^t) / (1 − β1^t) (Adam) or 1 / (1 − β1^t) (AdaMax): the learning rate's factor at step t. */
+  private double stepFactor;
+  /** ε·√(1 − β2^t) (Adam) or ε (AdaMax): the denominator's ε on the scale of √v. */
+  private float scaledEpsilon;
 
   public Adam(int size, boolean adamax, float beta1, float beta2, float epsilon) {
     this.adamax = adamax;
@@ -50,8 +60,9 @@ public final class Adam implements Optimizer {
       float[] g = grad;
       if (divide) {
         g = new float[grad.length];
+        float inv = 1f / count;
         for (int i = 0; i < g.length; i++) {
-          g[i] = grad[i] / count;
+          g[i] = grad[i] * inv;
         }
       }
       for (int i = 0; i < params.length; i++) {
@@ -60,31 +71,32 @@ public final class Adam implements Optimizer {
       return;
     }
     // the same operations as update(), in one loop without the per-element call and branch: the JIT
-    // vectorizes it (float sqrt of a float equals the rounded double sqrt, so the bits are the same)
+    // vectorizes it (float sqrt of a float equals the rounded double sqrt, so the bits are the same);
+    // the mean of the sums is a product with 1/n (one division per step, not per parameter)
     float b1 = beta1;
     float b2 = beta2;
     float g1 = 1 - beta1;
     float g2 = 1 - beta2;
-    float k1 = c1;
-    float k2 = c2;
-    float eps = epsilon;
-    float c = count;
+    float stepSize = (float) (lr * stepFactor);
+    float eps = this.scaledEpsilon;
+    float inv = divide ? 1f / count : 1f;
     for (int i = 0; i < params.length; i++) {
-      float g = divide ? grad[i] / c : grad[i];
+      float g = grad[i] * inv;
       float mi = b1 * m[i] + g1 * g;
       m[i] = mi;
       float vi = b2 * v[i] + g2 * g * g;
       v[i] = vi;
-      float denom = (float) Math.sqrt(vi / k2) + eps;
-      params[i] -= lr * (mi / k1) / denom;
+      params[i] -= stepSize * mi / ((float) Math.sqrt(vi) + eps);
     }
   }
 
   /** Advances the step count (bias corrections); then {@link #update} each parameter of the step. */
   void beginStep() {
     t++;
-    c1 = (float) (1 - StrictMath.pow(beta1, t));
-    c2 = (float) (1 - StrictMath.pow(beta2, t));
+    double bc1 = 1 - StrictMath.pow(beta1, t);
+    double root2 = adamax ? 1 : StrictMath.sqrt(1 - StrictMath.pow(beta2, t));
+    stepFactor = root2 / bc1;
+    scaledEpsilon = (float) (epsilon * root2);
   }
 
   /** The update of parameter {@code i}. */
@@ -96,13 +108,13 @@ public final class Adam implements Optimizer {
     if (adamax) {
       float ui = Math.max(beta2 * v[i], Math.abs(g));
       v[i] = ui;
-      denom = ui + epsilon;
+      denom = ui + scaledEpsilon;
     } else {
       float vi = beta2 * v[i] + (1 - beta2) * g * g;
       v[i] = vi;
-      denom = (float) Math.sqrt(vi / c2) + epsilon;
+      denom = (float) Math.sqrt(vi) + scaledEpsilon;
     }
-    params[i] -= lr * (mi / c1) / denom;
+    params[i] -= (float) (lr * stepFactor) * mi / denom;
   }
 
   /**
@@ -141,8 +153,22 @@ public final class Adam implements Optimizer {
 
   @Override
   public void loadRawState(float[] raw, long steps) {
-    System.arraycopy(raw, 0, m, 0, m.length);
-    System.arraycopy(raw, m.length, v, 0, v.length);
+    loadRawState(raw, 0, raw.length, steps);
+  }
+
+  @Override
+  public void rawStateInto(float[] into, int offset) {
+    System.arraycopy(m, 0, into, offset, m.length);
+    System.arraycopy(v, 0, into, offset + m.length, v.length);
+  }
+
+  @Override
+  public void loadRawState(float[] raw, int offset, int length, long steps) {
+    if (length != m.length + v.length) {
+      throw new IllegalArgumentException("raw state of " + length + " values for " + m.length + " parameters");
+    }
+    System.arraycopy(raw, offset, m, 0, m.length);
+    System.arraycopy(raw, offset + m.length, v, 0, v.length);
     t = steps;
   }
 

@@ -169,7 +169,7 @@ public final class LocalSteps implements SyncStrategy {
       if (down.inner.length > 0) {
         opt.importState(down.inner, round.globalStep());
       } else if (keptState > 0) {
-        opt.loadRawState(java.util.Arrays.copyOfRange(kept, residualSize, residualSize + keptState), round.globalStep());
+        opt.loadRawState(kept, residualSize, keptState, round.globalStep());
       }
       double[] stats = new double[net.stateCount()];
       double loss = 0;
@@ -203,7 +203,7 @@ public final class LocalSteps implements SyncStrategy {
         into.addWeighted(theta, n);
       }
       if (keptState > 0) {
-        System.arraycopy(opt.rawState(), 0, kept, residualSize, keptState);
+        opt.rawStateInto(kept, residualSize);
       }
       if (kept != null) {
         store.write(round.index() + 1, partition, kept);

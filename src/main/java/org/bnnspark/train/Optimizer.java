@@ -55,6 +55,17 @@ public interface Optimizer {
     importState(raw, steps);
   }
 
+  /** {@link #rawState} into {@code into[offset, offset + length)}: what a partition keeps after its round. */
+  default void rawStateInto(float[] into, int offset) {
+    float[] raw = rawState();
+    System.arraycopy(raw, 0, into, offset, raw.length);
+  }
+
+  /** {@link #loadRawState} from {@code raw[offset, offset + length)}, the vector a partition kept. */
+  default void loadRawState(float[] raw, int offset, int length, long steps) {
+    loadRawState(java.util.Arrays.copyOfRange(raw, offset, offset + length), steps);
+  }
+
   /** Reads state written by {@link #writeState} for the same number of parameters. */
   void readState(DataInputStream in) throws IOException;
 
