@@ -18,29 +18,56 @@ import org.bnnspark.train.StepSums;
 public final class BulkArraySerializers {
   private BulkArraySerializers() {}
 
+  /**
+   * Elements per bulk copy: arrays of a few MB go through a 64 KiB buffer, not a copy of their own
+   * size (a "humongous" allocation for G1, several per step and partition).
+   */
+  private static final int CHUNK = 8192;
+
   static void writeFloats(Output out, float[] a) {
-    ByteBuffer b = ByteBuffer.allocate(a.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-    b.asFloatBuffer().put(a);
     out.writeInt(a.length);
-    out.writeBytes(b.array());
+    ByteBuffer b = ByteBuffer.allocate(4 * Math.min(CHUNK, a.length)).order(ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < a.length; i += CHUNK) {
+      int len = Math.min(CHUNK, a.length - i);
+      b.clear();
+      b.asFloatBuffer().put(a, i, len);
+      out.writeBytes(b.array(), 0, 4 * len);
+    }
   }
 
   static float[] readFloats(Input in) {
-    int n = in.readInt();
-    float[] a = new float[n];
-    ByteBuffer.wrap(in.readBytes(n * 4)).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(a);
+    float[] a = new float[in.readInt()];
+    byte[] bytes = new byte[4 * Math.min(CHUNK, a.length)];
+    ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < a.length; i += CHUNK) {
+      int len = Math.min(CHUNK, a.length - i);
+      in.readBytes(bytes, 0, 4 * len);
+      b.clear();
+      b.asFloatBuffer().get(a, i, len);
+    }
     return a;
   }
 
   static void writeLongs(Output out, long[] a) {
-    ByteBuffer b = ByteBuffer.allocate(a.length * 8).order(ByteOrder.LITTLE_ENDIAN);
-    b.asLongBuffer().put(a);
     out.writeInt(a.length);
-    out.writeBytes(b.array());
+    ByteBuffer b = ByteBuffer.allocate(8 * Math.min(CHUNK, a.length)).order(ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < a.length; i += CHUNK) {
+      int len = Math.min(CHUNK, a.length - i);
+      b.clear();
+      b.asLongBuffer().put(a, i, len);
+      out.writeBytes(b.array(), 0, 8 * len);
+    }
   }
 
   static void readLongs(Input in, long[] into) {
-    ByteBuffer.wrap(in.readBytes(into.length * 8)).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(into);
+    byte[] bytes = new byte[8 * Math.min(CHUNK, into.length)];
+    ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < into.length; i += CHUNK) {
+      int len = Math.min(CHUNK, into.length - i);
+      in.readBytes(bytes, 0, 8 * len);
+      b.clear();
+      b.asLongBuffer().get(into, i, len);
+    }
   }
 
   /** Parameters, state and inner state as three bulk float copies. */

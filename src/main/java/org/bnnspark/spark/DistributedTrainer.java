@@ -99,7 +99,7 @@ public final class DistributedTrainer {
    * checkpoint directory, or on a local master a temporary directory; otherwise it is an error.
    */
   public DistributedTrainer withPartitionStateDirectory(String dir) {
-    this.store = new HadoopPartitionStore(dir, new HadoopConf(jsc.hadoopConfiguration()));
+    this.store = new HadoopPartitionStore(dir, jsc.broadcast(new HadoopConf(jsc.hadoopConfiguration())));
     return this;
   }
 
