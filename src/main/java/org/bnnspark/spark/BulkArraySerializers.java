@@ -85,13 +85,20 @@ public final class BulkArraySerializers {
     }
   }
 
-  /** A round's sums: bulk long copies, then the sign messages. */
+  /** A round's sums: a partition's float vector or the merged long sums, bulk copies, then the sign messages. */
   public static final class Sums extends Serializer<StepSums> {
     @Override
     public void write(Kryo kryo, Output out, StepSums s) {
       out.writeInt(s.paramCount());
       out.writeInt(s.stats.length);
-      writeLongs(out, s.grad);
+      // a partition's vector as floats with its scale, or merged fixed-point sums
+      out.writeBoolean(s.pendingVector() != null);
+      if (s.pendingVector() != null) {
+        out.writeDouble(s.pendingScale());
+        writeFloats(out, s.pendingVector());
+      } else {
+        writeLongs(out, s.hasVector() ? s.fixedSums() : new long[0]);
+      }
       writeLongs(out, s.stats);
       out.writeLong(s.loss);
       out.writeLong(s.correct);
@@ -112,8 +119,14 @@ public final class BulkArraySerializers {
       int params = in.readInt();
       int stats = in.readInt();
       StepSums s = new StepSums(params, stats);
-      s.grad = new long[in.readInt()];
-      readLongs(in, s.grad);
+      if (in.readBoolean()) {
+        double scale = in.readDouble();
+        s.setVector(readFloats(in), scale, null);
+      } else {
+        long[] sums = new long[in.readInt()];
+        readLongs(in, sums);
+        s.setVector(null, 0, sums);
+      }
       in.readInt();
       readLongs(in, s.stats);
       s.loss = in.readLong();

@@ -14,14 +14,24 @@ import java.io.Serializable;
  * cluster produce the same model bit for bit. Within a partition the engine sums in float as
  * usual; the conversion happens once per partition and step. The resolution (2.3e−10) is far below
  * float precision of any gradient that matters.
+ *
+ * <p>A partition's own vector travels as floats: until a second vector joins it, the sums hold the
+ * partition's float vector and its scale, and convert it at the first merge (on the driver, or on an
+ * executor of a tree merge). The conversion is the same function of the same values wherever it
+ * runs, so the sums are the same bits; the task result is half the size of 64-bit sums (4 bytes per
+ * parameter instead of 8, every round). The range is checked where the vector is added, so a
+ * diverged partition still fails its own task.
  */
 public final class StepSums implements Serializable {
   static final double GRAD_SCALE = 0x1p32;
   static final double STAT_SCALE = 0x1p24;
   private static final double LIMIT = 0x1p62;
 
-  /** Gradient (or weighted delta) sums; allocated by the first add, so that compressed rounds do not ship it. */
-  public long[] grad = new long[0];
+  /** Gradient (or weighted delta) sums; allocated when needed, so that compressed rounds do not ship it. */
+  private long[] grad = new long[0];
+  /** One partition's vector not yet converted into {@link #grad} (null once converted), and its fixed-point scale. */
+  private float[] pending;
+  private double pendingScale;
   private final int paramCount;
   public final long[] stats;
   public long loss;
@@ -75,9 +85,31 @@ public final class StepSums implements Serializable {
     this.stats = new long[stateCount];
   }
 
-  /** Adds {@code weight · v} into the vector sums (the example-weighted parameter delta of a partition). */
+  /**
+   * Adds {@code weight · v} into the vector sums (the example-weighted parameter delta of a partition).
+   * Keeps {@code v} until the sums are merged or read: the caller hands it over and does not change it.
+   */
   public void addWeighted(float[] v, double weight) {
-    addFixed(gradSums(), v, weight * GRAD_SCALE, "parameter delta");
+    addVector(v, weight * GRAD_SCALE, "parameter delta");
+  }
+
+  private void addVector(float[] v, double scale, String what) {
+    checkRange(v, scale, what);
+    if (pending == null && grad.length == 0) {
+      pending = v;
+      pendingScale = scale;
+    } else {
+      addFixed(fixedSums(), v, scale, what);
+    }
+  }
+
+  /** Throws, naming the first bad index, when a value would leave the fixed-point range (NaN included). */
+  private static void checkRange(float[] v, double scale, String what) {
+    double maxAbs = 0;
+    for (int i = 0; i < v.length; i++) {
+      maxAbs = Math.max(maxAbs, Math.abs(v[i] * scale));
+    }
+    failOutsideRange(maxAbs, v, scale, what);
   }
 
   /** Adds {@code weight · v} into the inner-state sums, sized on first use. */
@@ -96,6 +128,10 @@ public final class StepSums implements Serializable {
       maxAbs = Math.max(maxAbs, Math.abs(scaled));
       into[i] += (long) scaled;
     }
+    failOutsideRange(maxAbs, v, scale, what);
+  }
+
+  private static void failOutsideRange(double maxAbs, float[] v, double scale, String what) {
     if (!(maxAbs < LIMIT)) {
       for (int i = 0; i < v.length; i++) {
         toFixed(v[i], scale, what, i); // throws, naming the first bad index
@@ -127,9 +163,9 @@ public final class StepSums implements Serializable {
     return g;
   }
 
-  /** Adds one partition's float sums. */
+  /** Adds one partition's float sums (copied: the caller keeps its buffer). */
   public void add(float[] gradSums, double[] statSums, double lossSum, long correctCount, long examples) {
-    addFixed(gradSums(), gradSums, GRAD_SCALE, "gradient");
+    addVector(gradSums.clone(), GRAD_SCALE, "gradient");
     addStats(statSums);
     addCounts(lossSum, correctCount, examples);
   }
@@ -145,8 +181,10 @@ public final class StepSums implements Serializable {
 
   /** Adds another partial sum (associative and commutative: integer addition). */
   public StepSums merge(StepSums other) {
-    if (other.grad.length > 0) {
-      long[] g = gradSums();
+    if (other.pending != null) {
+      addFixed(fixedSums(), other.pending, other.pendingScale, "vector");
+    } else if (other.grad.length > 0) {
+      long[] g = fixedSums();
       for (int i = 0; i < g.length; i++) {
         g[i] += other.grad[i];
       }
@@ -174,16 +212,45 @@ public final class StepSums implements Serializable {
     return paramCount;
   }
 
-  private long[] gradSums() {
+  /** The vector sums in fixed point ({@code round(v · 2^32)} summed), converting a partition's float vector first. */
+  public long[] fixedSums() {
     if (grad.length != paramCount) {
       grad = new long[paramCount];
     }
+    if (pending != null) {
+      float[] v = pending;
+      pending = null;
+      addFixed(grad, v, pendingScale, "vector");
+    }
     return grad;
+  }
+
+  /** Whether the vector sums are empty (a compressed round's, or nothing added yet). */
+  public boolean hasVector() {
+    return pending != null || grad.length > 0;
+  }
+
+  /** A partition's float vector not yet converted, or null: what the wire carries instead of the sums. */
+  public float[] pendingVector() {
+    return pending;
+  }
+
+  /** The fixed-point scale of {@link #pendingVector}. */
+  public double pendingScale() {
+    return pendingScale;
+  }
+
+  /** Sets the vector sums from the wire: a partition's float vector and scale, or (vector null) fixed-point sums. */
+  public void setVector(float[] vector, double scale, long[] sums) {
+    pending = vector;
+    pendingScale = scale;
+    grad = vector == null ? sums : new long[0];
   }
 
   /** Mean gradient over all examples. */
   public float[] meanGradient() {
     float[] g = new float[paramCount];
+    long[] grad = hasVector() ? fixedSums() : this.grad;
     double k = 1.0 / (GRAD_SCALE * Math.max(1, count));
     for (int i = 0; i < grad.length; i++) {
       g[i] = (float) (grad[i] * k);
@@ -194,6 +261,7 @@ public final class StepSums implements Serializable {
   /** Summed gradient (not divided by the count). */
   public double[] gradientSums() {
     double[] g = new double[paramCount];
+    long[] grad = hasVector() ? fixedSums() : this.grad;
     for (int i = 0; i < grad.length; i++) {
       g[i] = grad[i] / GRAD_SCALE;
     }

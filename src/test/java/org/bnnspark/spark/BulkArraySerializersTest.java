@@ -66,8 +66,12 @@ class BulkArraySerializersTest {
     sums.addWeighted(gaussian(n, r), 3);
     sums.addInner(gaussian(n + 5, r), 2); // the sums refuse NaN, so plain values here
     sums.addCounts(1.5, 4, 9);
+    // one partition's vector travels as floats; after a merge, as fixed-point sums
     StepSums got = roundTrip(kryo, sums, StepSums.class);
-    assertArrayEquals(sums.grad, got.grad);
+    StepSums merged = new StepSums(n, 7).merge(sums).merge(roundTrip(kryo, sums, StepSums.class));
+    StepSums gotMerged = roundTrip(kryo, merged, StepSums.class);
+    assertArrayEquals(merged.fixedSums(), gotMerged.fixedSums());
+    assertArrayEquals(sums.fixedSums(), got.fixedSums());
     assertArrayEquals(sums.inner, got.inner);
     assertArrayEquals(sums.stats, got.stats);
     assertEquals(sums.count, got.count);
