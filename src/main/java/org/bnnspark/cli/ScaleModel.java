@@ -12,21 +12,22 @@ import org.bnnspark.train.SyncSpec;
  *   schedule J = j0 + j1·N                               (j0 measured: a job of empty tasks; j1 per task launched)
  *   down     D = bytes_down·⌈log2(N + 1)⌉ / bw           (torrent broadcast: a dissemination tree)
  *   up       U = N·u / bw                   depth 1      (every message through the driver)
- *              = 2·⌈√N⌉·u / bw              depth 2      (√N aggregators in parallel, then the driver)
+ *              = ⌈√N⌉·(u + u_m) / bw        depth 2      (√N aggregators in parallel, then the driver)
  *              = N·u / bw                   compressed   (sign messages are concatenated, never summed)
  *   apply    A = P·a + (compressed: N·P·d)               (outer update or optimizer; decoding N sign messages)
  *   round    R = C + S + J + D + U + A,   examples/s = N·H·b / R,   efficiency = C / R
  * </pre>
- * with H = 1 and the full gradient for {@code every_step}. Depth as the trainer picks it: 1 up to
+ * with H = 1 and the full gradient for {@code every_step}; u is a partition's message (its vector as
+ * floats), u_m a merged one (64-bit fixed-point sums). Depth as the trainer picks it: 1 up to
  * 8 partitions, else 2.
  */
 record ScaleModel(double secondsPerExample, int rowsPerPartition, long params, long state, int tensors, double jobSeconds,
     double perTaskSeconds, double bandwidth, double diskBandwidth, double applyPerParam, double decodePerParam) {
 
-  /** Bytes one partition sends up per round. */
-  long upBytes(SyncSpec s) {
+  /** Bytes one partition sends up per round (its vector as floats; {@code merged}: a partial sum, 64-bit fixed point). */
+  long upBytes(SyncSpec s, boolean merged) {
     long inner = s.innerState().equals("averaged") && s.strategy().equals("local") ? 2 * params * 8 : 0;
-    long delta = s.compressed() ? (params + 63) / 64 * 8 + 4L * tensors : params * 8;
+    long delta = s.compressed() ? (params + 63) / 64 * 8 + 4L * tensors : params * (merged ? 8 : 4);
     return delta + state * 8 + inner + 64;
   }
 
@@ -51,7 +52,8 @@ record ScaleModel(double secondsPerExample, int rowsPerPartition, long params, l
     double store = 2.0 * 4 * storeFloats(s) / diskBandwidth;
     double schedule = jobSeconds + perTaskSeconds * n;
     double down = downBytes(s) * Math.ceil(Math.log(n + 1) / Math.log(2)) / bandwidth;
-    double up = s.compressed() || n <= 8 ? n * (double) upBytes(s) / bandwidth : 2 * Math.ceil(Math.sqrt(n)) * upBytes(s) / bandwidth;
+    double up = s.compressed() || n <= 8 ? n * (double) upBytes(s, false) / bandwidth
+        : Math.ceil(Math.sqrt(n)) * (upBytes(s, false) + upBytes(s, true)) / bandwidth;
     double apply = params * applyPerParam + (s.compressed() ? n * (double) params * decodePerParam : 0);
     double round = compute + store + schedule + down + up + apply;
     return new double[] {n * h * rowsPerPartition / round, compute / round, round};
