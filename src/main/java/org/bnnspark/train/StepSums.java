@@ -212,7 +212,7 @@ public final class StepSums implements Serializable {
     return paramCount;
   }
 
-  /** The vector sums in fixed point ({@code round(v · 2^32)} summed), converting a partition's float vector first. */
+  /** The vector sums in fixed point ({@code trunc(v · 2^32)} summed), converting a partition's float vector first. */
   public long[] fixedSums() {
     if (grad.length != paramCount) {
       grad = new long[paramCount];
@@ -225,7 +225,7 @@ public final class StepSums implements Serializable {
     return grad;
   }
 
-  /** Whether the vector sums are empty (a compressed round's, or nothing added yet). */
+  /** Whether there are vector sums (none in a compressed round, or before anything was added). */
   public boolean hasVector() {
     return pending != null || grad.length > 0;
   }
