@@ -24,50 +24,52 @@ public final class BulkArraySerializers {
    */
   private static final int CHUNK = 8192;
 
+  /** Copies elements {@code [from, from + len)} between an array and a chunk buffer. */
+  private interface ChunkCopy {
+    void copy(ByteBuffer chunk, int from, int len);
+  }
+
+  /** Writes {@code n} elements of {@code width} bytes, a chunk at a time. */
+  private static void writeChunks(Output out, int n, int width, ChunkCopy put) {
+    ByteBuffer b = ByteBuffer.allocate(width * Math.min(CHUNK, n)).order(ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < n; i += CHUNK) {
+      int len = Math.min(CHUNK, n - i);
+      b.clear();
+      put.copy(b, i, len);
+      out.writeBytes(b.array(), 0, width * len);
+    }
+  }
+
+  /** Reads {@code n} elements of {@code width} bytes, a chunk at a time. */
+  private static void readChunks(Input in, int n, int width, ChunkCopy get) {
+    byte[] bytes = new byte[width * Math.min(CHUNK, n)];
+    ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < n; i += CHUNK) {
+      int len = Math.min(CHUNK, n - i);
+      in.readBytes(bytes, 0, width * len);
+      b.clear();
+      get.copy(b, i, len);
+    }
+  }
+
   static void writeFloats(Output out, float[] a) {
     out.writeInt(a.length);
-    ByteBuffer b = ByteBuffer.allocate(4 * Math.min(CHUNK, a.length)).order(ByteOrder.LITTLE_ENDIAN);
-    for (int i = 0; i < a.length; i += CHUNK) {
-      int len = Math.min(CHUNK, a.length - i);
-      b.clear();
-      b.asFloatBuffer().put(a, i, len);
-      out.writeBytes(b.array(), 0, 4 * len);
-    }
+    writeChunks(out, a.length, 4, (b, i, len) -> b.asFloatBuffer().put(a, i, len));
   }
 
   static float[] readFloats(Input in) {
     float[] a = new float[in.readInt()];
-    byte[] bytes = new byte[4 * Math.min(CHUNK, a.length)];
-    ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-    for (int i = 0; i < a.length; i += CHUNK) {
-      int len = Math.min(CHUNK, a.length - i);
-      in.readBytes(bytes, 0, 4 * len);
-      b.clear();
-      b.asFloatBuffer().get(a, i, len);
-    }
+    readChunks(in, a.length, 4, (b, i, len) -> b.asFloatBuffer().get(a, i, len));
     return a;
   }
 
   static void writeLongs(Output out, long[] a) {
     out.writeInt(a.length);
-    ByteBuffer b = ByteBuffer.allocate(8 * Math.min(CHUNK, a.length)).order(ByteOrder.LITTLE_ENDIAN);
-    for (int i = 0; i < a.length; i += CHUNK) {
-      int len = Math.min(CHUNK, a.length - i);
-      b.clear();
-      b.asLongBuffer().put(a, i, len);
-      out.writeBytes(b.array(), 0, 8 * len);
-    }
+    writeChunks(out, a.length, 8, (b, i, len) -> b.asLongBuffer().put(a, i, len));
   }
 
   static void readLongs(Input in, long[] into) {
-    byte[] bytes = new byte[8 * Math.min(CHUNK, into.length)];
-    ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-    for (int i = 0; i < into.length; i += CHUNK) {
-      int len = Math.min(CHUNK, into.length - i);
-      in.readBytes(bytes, 0, 8 * len);
-      b.clear();
-      b.asLongBuffer().get(into, i, len);
-    }
+    readChunks(in, into.length, 8, (b, i, len) -> b.asLongBuffer().get(into, i, len));
   }
 
   /** Parameters, state and inner state as three bulk float copies. */
