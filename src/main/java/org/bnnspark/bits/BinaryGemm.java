@@ -59,14 +59,19 @@ public abstract class BinaryGemm {
 
   /**
    * {@code n} packed rows of {@code words} longs at {@code b[bOff]} in the layout {@link #dots} reads:
-   * k-major ({@link #kMajor}) where {@link #prefersKMajor}, else the rows as they are; written into
-   * {@code t} (a new array when it is too short), which it returns.
+   * k-major ({@link #kMajor}) where {@link #prefersKMajor}, else the rows as they are. Returns
+   * {@code b} itself where it already is that layout (row-major at offset 0: no copy each step),
+   * else writes into {@code t} (a new array when it is too short or is {@code b}) and returns it.
    */
   public final long[] laidOut(long[] b, int bOff, int n, int words, long[] t) {
-    if (t.length < n * words) {
+    boolean kMajor = prefersKMajor(words, n);
+    if (!kMajor && bOff == 0) {
+      return b;
+    }
+    if (t.length < n * words || t == b) {
       t = new long[n * words];
     }
-    if (prefersKMajor(words, n)) {
+    if (kMajor) {
       return kMajor(b, bOff, n, words, t);
     }
     System.arraycopy(b, bOff, t, 0, n * words);
