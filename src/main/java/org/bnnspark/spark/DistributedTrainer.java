@@ -56,7 +56,7 @@ public final class DistributedTrainer {
   private final long validationRows;
   private final TrafficListener traffic = new TrafficListener();
   private long downlinkBytes;
-  private PartitionStore store;
+  private HadoopPartitionStore store;
   private Broadcast<ParamsSnapshot> previousBroadcast;
 
   /**
@@ -121,7 +121,7 @@ public final class DistributedTrainer {
         throw new java.io.UncheckedIOException(e);
       }
     }
-    return store;
+    return store.forRun();
   }
 
   /** Bytes of training task results received by the driver so far (Spark's result sizes, counted by a listener). */
