@@ -221,11 +221,13 @@ public final class DistributedTrainer {
     }
 
     StepSums compute(int partition, Iterator<RowBlock> rows) {
-      List<RowBlock> blocks = TrainingData.toList(rows);
-      ExecutorCache cache = ExecutorCache.forSpec(spec);
-      StepSums sums = new StepSums(cache.step.paramCount(), cache.step.stateCount());
-      work.run(cache.step, down.value(), round, partition, blocks, sums);
-      return sums;
+      return ExecutorCache.firstAlone(() -> {
+        List<RowBlock> blocks = TrainingData.toList(rows);
+        ExecutorCache cache = ExecutorCache.forSpec(spec);
+        StepSums sums = new StepSums(cache.step.paramCount(), cache.step.stateCount());
+        work.run(cache.step, down.value(), round, partition, blocks, sums);
+        return sums;
+      });
     }
 
     @Override
