@@ -62,8 +62,11 @@ final class VectorFloatGemm4x2 extends FloatGemm {
         p0 = p1;
       } while (p0 < k);
     }
-    for (int j = jVec; j < n; j += lanes) {
-      edgePanel(m, Math.min(lanes, n - j), j, k, a, rows, cols, b, bOff, ldb, accumulate, c, cOff, ldc, panel);
+    int rest = n - jVec;
+    if (rest > lanes) {
+      edgePanel2(m, rest, jVec, k, a, rows, cols, b, bOff, ldb, accumulate, c, cOff, ldc, panel);
+    } else if (rest > 0) {
+      edgePanel(m, rest, jVec, k, a, rows, cols, b, bOff, ldb, accumulate, c, cOff, ldc, panel);
     }
   }
 
@@ -183,6 +186,107 @@ final class VectorFloatGemm4x2 extends FloatGemm {
       }
       p0 = p1;
     } while (p0 < k);
+  }
+
+  /**
+   * The last {@code w} columns from {@code j} when they are more than one vector (e.g. a batch of 50
+   * = 32 + 18 as the columns of the first layer's {@code W·xᵀ}): tiles of 4 rows × 2 vectors like the
+   * full panels, the second vector masked. Four rows × one vector keep only four FMA chains in flight
+   * — half of what the FMA units need to hide their latency — so these columns ran at about half
+   * the full tiles' rate as two one-vector passes. Each stored element is still the FMA chain over
+   * p in order.
+   */
+  private static void edgePanel2(int m, int w, int j, int k, float[] a, int[] rows, int[] cols, float[] b, int bOff,
+      int ldb, boolean accumulate, float[] c, int cOff, int ldc, float[] panel) {
+    int wide = 2 * S.length();
+    jdk.incubator.vector.VectorMask<Float> mask = S.indexInRange(S.length(), w);
+    int p0 = 0;
+    do {
+      int p1 = Math.min(k, p0 + K_BLOCK);
+      boolean load = accumulate || p0 > 0;
+      for (int p = p0; p < p1; p++) {
+        int at = (p - p0) * wide;
+        System.arraycopy(b, bOff + p * ldb + j, panel, at, w);
+        java.util.Arrays.fill(panel, at + w, at + wide, 0f);
+      }
+      int mTiles = m - m % 4;
+      for (int i = 0; i < mTiles; i += 4) {
+        edge4x2(i, j, p0, p1, a, rows, cols, load, c, cOff, ldc, panel, mask);
+      }
+      for (int i = mTiles; i < m; i++) {
+        edge1x2(i, j, p0, p1, a, rows, cols, load, c, cOff, ldc, panel, mask);
+      }
+      p0 = p1;
+    } while (p0 < k);
+  }
+
+  /** {@link #tile4x2} with the second vector's columns masked by {@code mask}. */
+  private static void edge4x2(int i, int j, int p0, int p1, float[] a, int[] rows, int[] cols, boolean load,
+      float[] c, int cOff, int ldc, float[] panel, jdk.incubator.vector.VectorMask<Float> mask) {
+    int lanes = S.length();
+    int wide = 2 * lanes;
+    int a0 = rows[i];
+    int a1 = rows[i + 1];
+    int a2 = rows[i + 2];
+    int a3 = rows[i + 3];
+    int c0 = cOff + i * ldc + j;
+    FloatVector s00, s01, s10, s11, s20, s21, s30, s31;
+    if (load) {
+      s00 = FloatVector.fromArray(S, c, c0);
+      s01 = FloatVector.fromArray(S, c, c0 + lanes, mask);
+      s10 = FloatVector.fromArray(S, c, c0 + ldc);
+      s11 = FloatVector.fromArray(S, c, c0 + ldc + lanes, mask);
+      s20 = FloatVector.fromArray(S, c, c0 + 2 * ldc);
+      s21 = FloatVector.fromArray(S, c, c0 + 2 * ldc + lanes, mask);
+      s30 = FloatVector.fromArray(S, c, c0 + 3 * ldc);
+      s31 = FloatVector.fromArray(S, c, c0 + 3 * ldc + lanes, mask);
+    } else {
+      s00 = s01 = s10 = s11 = s20 = s21 = s30 = s31 = FloatVector.zero(S);
+    }
+    for (int p = p0; p < p1; p++) {
+      int bp = (p - p0) * wide;
+      FloatVector b0 = FloatVector.fromArray(S, panel, bp);
+      FloatVector b1 = FloatVector.fromArray(S, panel, bp + lanes);
+      int ap = cols[p];
+      FloatVector x0 = FloatVector.broadcast(S, a[a0 + ap]);
+      FloatVector x1 = FloatVector.broadcast(S, a[a1 + ap]);
+      FloatVector x2 = FloatVector.broadcast(S, a[a2 + ap]);
+      FloatVector x3 = FloatVector.broadcast(S, a[a3 + ap]);
+      s00 = x0.fma(b0, s00);
+      s01 = x0.fma(b1, s01);
+      s10 = x1.fma(b0, s10);
+      s11 = x1.fma(b1, s11);
+      s20 = x2.fma(b0, s20);
+      s21 = x2.fma(b1, s21);
+      s30 = x3.fma(b0, s30);
+      s31 = x3.fma(b1, s31);
+    }
+    s00.intoArray(c, c0);
+    s01.intoArray(c, c0 + lanes, mask);
+    s10.intoArray(c, c0 + ldc);
+    s11.intoArray(c, c0 + ldc + lanes, mask);
+    s20.intoArray(c, c0 + 2 * ldc);
+    s21.intoArray(c, c0 + 2 * ldc + lanes, mask);
+    s30.intoArray(c, c0 + 3 * ldc);
+    s31.intoArray(c, c0 + 3 * ldc + lanes, mask);
+  }
+
+  private static void edge1x2(int i, int j, int p0, int p1, float[] a, int[] rows, int[] cols, boolean load,
+      float[] c, int cOff, int ldc, float[] panel, jdk.incubator.vector.VectorMask<Float> mask) {
+    int lanes = S.length();
+    int wide = 2 * lanes;
+    int ai = rows[i];
+    int ci = cOff + i * ldc + j;
+    FloatVector s0 = load ? FloatVector.fromArray(S, c, ci) : FloatVector.zero(S);
+    FloatVector s1 = load ? FloatVector.fromArray(S, c, ci + lanes, mask) : FloatVector.zero(S);
+    for (int p = p0; p < p1; p++) {
+      int bp = (p - p0) * wide;
+      FloatVector x = FloatVector.broadcast(S, a[ai + cols[p]]);
+      s0 = x.fma(FloatVector.fromArray(S, panel, bp), s0);
+      s1 = x.fma(FloatVector.fromArray(S, panel, bp + lanes), s1);
+    }
+    s0.intoArray(c, ci);
+    s1.intoArray(c, ci + lanes, mask);
   }
 
   private static void edge4(int i, int j, int p0, int p1, float[] a, int[] rows, int[] cols, boolean load,
