@@ -7,7 +7,8 @@ import org.bnnspark.train.PartitionStep;
 /**
  * Per task thread, the engine objects built for the current architecture, kept between tasks: an
  * executor runs hundreds of steps and should not rebuild networks and reallocate buffers for each.
- * Task threads are pooled by the executor, so a thread-local is reused across steps.
+ * Task threads are pooled by the executor, so a thread-local is reused across steps. And per JVM,
+ * the gate that lets its first training task run alone ({@link #firstAlone}).
  */
 final class ExecutorCache {
   private static final ThreadLocal<ExecutorCache> CACHE = new ThreadLocal<>();
