@@ -39,7 +39,8 @@ class BulkArraySerializersTest {
     return a;
   }
 
-  private static float[] floats(int n, SplittableRandom r) {
+  /** Gaussian floats with a −0 and a NaN with a payload every 97 values: what a bit-for-bit copy must keep. */
+  static float[] floats(int n, SplittableRandom r) {
     float[] a = new float[n];
     for (int i = 0; i < n; i++) {
       a[i] = switch (i % 97) {

@@ -42,16 +42,7 @@ class HadoopPartitionStoreTest {
   }
 
   private static float[] floats(int n, long seed) {
-    SplittableRandom r = new SplittableRandom(seed);
-    float[] a = new float[n];
-    for (int i = 0; i < n; i++) {
-      a[i] = switch (i % 89) {
-        case 7 -> -0f;
-        case 11 -> Float.intBitsToFloat(0x7fc0abcd); // a NaN with a payload
-        default -> (float) r.nextGaussian();
-      };
-    }
-    return a;
+    return BulkArraySerializersTest.floats(n, new SplittableRandom(seed));
   }
 
   private static int[] bits(float[] a) {
