@@ -21,10 +21,10 @@ import org.bnnspark.train.PartitionStore;
  * native library, sets each new file's and directory's permission by running {@code chmod} in a
  * child process (two per write, 10–25 ms a round); on a local directory the store therefore creates
  * its files with Java's file API and reads them through the raw local file system (no child
- * process, no side file), and checks its own CRC-32C instead, which covers every file system alike. And the vector a task writes stays in this JVM
- * ({@link #RECENT}, one per training run and partition): the next round's task of that partition on
- * the same executor takes it from there — the same floats the file holds — instead of reading the
- * file back. It is handed out once (a retried attempt reads the file) and the whole cache is
+ * process, no side file), and checks its own CRC-32C instead, which covers every file system
+ * alike. And the vector a task writes stays in this JVM ({@link #RECENT}, one per training run
+ * and partition): the next round's task of that partition on the same executor takes it from
+ * there — the same floats the file holds — instead of reading the file back. It is handed out once (a retried attempt reads the file) and the whole cache is
  * dropped when it outgrows an eighth of the heap; the file stays the durable copy that retries,
  * other executors and resumed runs read.
  *
