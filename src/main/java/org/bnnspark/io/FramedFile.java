@@ -1,13 +1,16 @@
 package org.bnnspark.io;
 
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.zip.CRC32;
+import java.util.zip.CheckedOutputStream;
 
 /**
  * The framing both of our binary formats share ({@code model.bnn} and checkpoints, {@code model.xnor}):
@@ -48,24 +51,34 @@ public final class FramedFile {
 
   /** The framed bytes of {@code body} under {@code magic} and {@code version}. */
   public static byte[] write(byte[] magic, int version, Body body) {
-    if (magic.length != MAGIC_BYTES) {
-      throw new IllegalArgumentException("a magic number has " + MAGIC_BYTES + " bytes");
-    }
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-      DataOutputStream d = new DataOutputStream(bytes);
-      d.write(magic);
-      d.writeInt(version);
-      body.write(d);
-      d.flush();
-      CRC32 crc = new CRC32();
-      crc.update(bytes.toByteArray());
-      d.writeLong(crc.getValue());
-      d.flush();
-      return bytes.toByteArray();
+      write(bytes, magic, version, body);
     } catch (IOException e) {
       throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail; a body writing to it neither
     }
+    return bytes.toByteArray();
+  }
+
+  /**
+   * Writes the framed {@code body} to {@code out} as it is produced, the checksum computed on the
+   * way (the same bytes as {@link #write(byte[], int, Body)}). A checkpoint is ~8 MB: held whole in
+   * memory it was a growing array past half a G1 region, a humongous object whose allocation
+   * started a concurrent marking cycle once per epoch. {@code out} is flushed, not closed.
+   */
+  public static void write(OutputStream out, byte[] magic, int version, Body body) throws IOException {
+    if (magic.length != MAGIC_BYTES) {
+      throw new IllegalArgumentException("a magic number has " + MAGIC_BYTES + " bytes");
+    }
+    BufferedOutputStream buffered = new BufferedOutputStream(out, 1 << 16);
+    CRC32 crc = new CRC32();
+    DataOutputStream d = new DataOutputStream(new CheckedOutputStream(buffered, crc));
+    d.write(magic);
+    d.writeInt(version);
+    body.write(d);
+    d.flush();
+    new DataOutputStream(buffered).writeLong(crc.getValue());
+    buffered.flush();
   }
 
   /** Whether {@code head} (a file's first bytes) starts with {@code magic}. */

@@ -56,13 +56,13 @@ public final class NetworkFile {
   }
 
   private static void write(OutputStream out, byte kind, ModelConfig config, Body body) throws IOException {
-    out.write(FramedFile.write(MAGIC, VERSION, d -> {
+    FramedFile.write(out, MAGIC, VERSION, d -> {
       d.writeByte(kind);
       byte[] text = config.text().getBytes(StandardCharsets.UTF_8);
       d.writeInt(text.length);
       d.write(text);
       body.write(d);
-    }));
+    });
   }
 
   /** Reads a trained network; {@code source} names the file in errors. */

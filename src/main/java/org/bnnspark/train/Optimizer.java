@@ -69,11 +69,23 @@ public interface Optimizer {
   /** Reads state written by {@link #writeState} for the same number of parameters. */
   void readState(DataInputStream in) throws IOException;
 
-  /** Writes a float array with its length. */
+  /**
+   * Writes a float array with its length: the bytes of {@link DataOutputStream#writeFloat} per value,
+   * written a chunk at a time (one call per value made a checkpoint's 2 M floats 8 M single-byte
+   * writes on JDK 17).
+   */
   static void writeArray(DataOutputStream out, float[] a) throws IOException {
     out.writeInt(a.length);
-    for (float v : a) {
-      out.writeFloat(v);
+    byte[] chunk = new byte[Math.min(a.length, 2048) * Float.BYTES];
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(chunk); // big-endian, as DataOutputStream
+    for (int i = 0; i < a.length; ) {
+      int n = Math.min(a.length - i, chunk.length / Float.BYTES);
+      b.clear();
+      for (int j = 0; j < n; j++) {
+        b.putInt(Float.floatToIntBits(a[i + j]));
+      }
+      out.write(chunk, 0, n * Float.BYTES);
+      i += n;
     }
   }
 

@@ -120,6 +120,39 @@ class ConfigAndFilesTest {
   }
 
   @Test
+  void arraysAndFramedFilesAreWrittenAsTheirPerValueAndBufferedForms() throws IOException {
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(11);
+    for (int n : new int[] {0, 1, 2047, 2048, 2049, 4096, 5001}) {
+      float[] a = new float[n];
+      for (int i = 0; i < n; i++) {
+        int kind = rng.nextInt(8);
+        a[i] = kind == 0 ? Float.intBitsToFloat(0x7fc00000 | rng.nextInt(1 << 22)) // NaN with a payload
+            : kind == 1 ? -0f : kind == 2 ? Float.NEGATIVE_INFINITY : (float) rng.nextGaussian();
+      }
+      ByteArrayOutputStream perValue = new ByteArrayOutputStream();
+      java.io.DataOutputStream d = new java.io.DataOutputStream(perValue);
+      d.writeInt(n);
+      for (float v : a) {
+        d.writeFloat(v);
+      }
+      ByteArrayOutputStream chunked = new ByteArrayOutputStream();
+      Optimizer.writeArray(new java.io.DataOutputStream(chunked), a);
+      assertArrayEquals(perValue.toByteArray(), chunked.toByteArray(), "length " + n);
+
+      byte[] magic = "BNNTEST1".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      org.bnnspark.io.FramedFile.Body body = out -> Optimizer.writeArray(out, a);
+      ByteArrayOutputStream streamed = new ByteArrayOutputStream();
+      org.bnnspark.io.FramedFile.write(streamed, magic, 3, body);
+      byte[] buffered = org.bnnspark.io.FramedFile.write(magic, 3, body);
+      assertArrayEquals(buffered, streamed.toByteArray(), "length " + n);
+      java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+      crc.update(buffered, 0, buffered.length - 8);
+      assertEquals(crc.getValue(), java.nio.ByteBuffer.wrap(buffered, buffered.length - 8, 8).getLong());
+      assertEquals(3, org.bnnspark.io.FramedFile.open(buffered, magic, 1, 3, "t", "test file").version());
+    }
+  }
+
+  @Test
   void schedulesFollowTheirFormulas() {
     assertEquals(0.01f, new Schedule("constant", 0.01, 0, 1, 0).at(500, 1000, 100));
     assertEquals(0.01f, new Schedule("cosine", 0.01, 0, 1, 0).at(0, 1000, 100));
