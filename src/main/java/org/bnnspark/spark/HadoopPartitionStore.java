@@ -77,20 +77,6 @@ final class HadoopPartitionStore implements PartitionStore {
     return fs instanceof org.apache.hadoop.fs.LocalFileSystem local ? local.getRawFileSystem() : fs;
   }
 
-  /**
-   * A new file; on a local directory through Java's file API, as Hadoop's raw local file system
-   * runs {@code chmod} in a child process for every file and directory it creates when its native
-   * library is missing.
-   */
-  private static java.io.OutputStream create(FileSystem fs, Path file) throws IOException {
-    if (fs instanceof org.apache.hadoop.fs.RawLocalFileSystem raw) {
-      java.nio.file.Path local = raw.pathToFile(file).toPath();
-      java.nio.file.Files.createDirectories(local.getParent());
-      return new java.io.BufferedOutputStream(java.nio.file.Files.newOutputStream(local), 1 << 16);
-    }
-    return fs.create(file, true);
-  }
-
   private String key(int partition) {
     return run + "#" + partition;
   }
@@ -181,7 +167,7 @@ final class HadoopPartitionStore implements PartitionStore {
       FileSystem fs = fs();
       java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(4 * Math.min(CHUNK, residual.length));
       java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-      try (java.io.DataOutputStream out = new java.io.DataOutputStream(create(fs, tmp))) {
+      try (java.io.DataOutputStream out = new java.io.DataOutputStream(LocalFiles.create(fs, tmp))) {
         out.writeInt(residual.length);
         for (int i = 0; i < residual.length; i += CHUNK) {
           int len = Math.min(CHUNK, residual.length - i);
