@@ -34,8 +34,7 @@ final class LocalFiles {
     if (local == null) {
       return fs.create(file, true);
     }
-    Files.createDirectories(local.getParent());
-    return new BufferedOutputStream(Files.newOutputStream(local), 1 << 16);
+    return open(local);
   }
 
   /**
@@ -53,7 +52,12 @@ final class LocalFiles {
 
   /** A new local file that must not exist yet (a temporary name), its directories created. */
   static OutputStream createNew(java.nio.file.Path file) throws IOException {
+    return open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+  }
+
+  /** {@code file} opened with {@code options} (none: create or truncate), its directories created; buffered. */
+  private static OutputStream open(java.nio.file.Path file, StandardOpenOption... options) throws IOException {
     Files.createDirectories(file.getParent());
-    return new BufferedOutputStream(Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), 1 << 16);
+    return new BufferedOutputStream(Files.newOutputStream(file, options), 1 << 16);
   }
 }
